@@ -1,0 +1,5 @@
+export * from './schema-catalogue';
+export * from './avro-codec';
+export * from './topics';
+export * from './compatibility';
+export * from './event-records';

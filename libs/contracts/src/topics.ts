@@ -1,0 +1,86 @@
+/**
+ * The topic catalogue: every Kafka topic the platform uses, declared once. The local set-up
+ * (`npm run topics`) and the Kubernetes manifests are generated from it.
+ */
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  /** Retention in ms; -1 keeps records forever (domain events are the analytics feed). */
+  readonly retentionMs: number;
+  readonly compacted: boolean;
+  /** Record key; every topic about devices is keyed by device id for per-device ordering. */
+  readonly key: string;
+  /** Avro schemas whose single-object encodings may appear as values. */
+  readonly schemas: readonly string[];
+  /** Name of its dead-letter topic, when consumers dead-letter what they cannot handle. */
+  readonly deadLetter?: string;
+  readonly description: string;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+/** Dead letters keep their raw bytes long enough for an operator to inspect and replay them. */
+const DEAD_LETTER_RETENTION = 14 * DAY;
+
+export const Topics = {
+  deviceEvents: 'fleet.device-events.v1',
+  commandEvents: 'fleet.command-events.v1',
+  campaignEvents: 'fleet.campaign-events.v1',
+  alertEvents: 'fleet.alert-events.v1',
+  telemetry: 'fleet.telemetry.v1',
+} as const;
+
+const eventTopic = (name: string, aggregate: string, schemas: string[]): TopicSpec => ({
+  name,
+  partitions: 6,
+  retentionMs: -1,
+  compacted: false,
+  key: `${aggregate} id`,
+  schemas,
+  deadLetter: `${name}.dlt`,
+  description: `Domain events of the ${aggregate} aggregate, relayed from the event store in commit order per stream.`,
+});
+
+export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
+  eventTopic(Topics.deviceEvents, 'device', ['fleet.device.DeviceProvisioned']),
+  eventTopic(Topics.commandEvents, 'command', []),
+  eventTopic(Topics.campaignEvents, 'campaign', []),
+  eventTopic(Topics.alertEvents, 'alert', []),
+  {
+    name: Topics.telemetry,
+    partitions: 6,
+    retentionMs: 7 * DAY,
+    compacted: false,
+    key: 'device id',
+    schemas: [],
+    deadLetter: `${Topics.telemetry}.dlt`,
+    description: 'Decoded device readings from ingestion; high volume, not part of any aggregate stream.',
+  },
+];
+
+/** Every topic including dead-letter topics, as they must exist on the broker. */
+export function allTopics(catalogue: readonly TopicSpec[] = TOPIC_CATALOGUE): TopicSpec[] {
+  return catalogue.flatMap((topic) =>
+    topic.deadLetter
+      ? [
+          topic,
+          {
+            name: topic.deadLetter,
+            partitions: 1,
+            retentionMs: DEAD_LETTER_RETENTION,
+            compacted: false,
+            key: 'the original key',
+            schemas: [],
+            description: `Messages from ${topic.name} that a consumer could not decode or validate, with the reason in headers.`,
+          },
+        ]
+      : [topic],
+  );
+}
+
+/** Topic of the domain events of a stream, by the stream's category (`device-…` → device events). */
+export function topicForStream(stream: string): string | undefined {
+  const category = stream.slice(0, stream.indexOf('-'));
+  return (
+    { device: Topics.deviceEvents, command: Topics.commandEvents, campaign: Topics.campaignEvents, alert: Topics.alertEvents } as Record<string, string>
+  )[category];
+}

@@ -1,0 +1,4 @@
+/** Exhaustiveness check for switches over discriminated unions. */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}
