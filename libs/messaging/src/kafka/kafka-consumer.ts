@@ -26,14 +26,15 @@ export async function startConsumer(
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
   });
-  const deadLetterTopic = options.deadLetterTopic ?? ((topic: string) => `${topic}.dlt`);
+  const deadLetterTopic = (topic: string): string => options.deadLetterTopic?.(topic) ?? `${topic}.dlt`;
   let stopping = false;
 
   await consumer.connect();
   await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
   await consumer.run({
     autoCommit: true,
-    eachMessage: async ({ topic, partition, message, heartbeat }) => {
+    eachMessage: async (payload) => {
+      const { topic, partition, message } = payload;
       const incoming = toIncoming(topic, partition, message);
       for (let attempt = 0; ; attempt++) {
         try {
@@ -49,7 +50,7 @@ export async function startConsumer(
           if (stopping) throw error;
           hooks.onRetry?.(incoming, error, attempt);
           await sleep(backoffDelay(attempt));
-          await heartbeat();
+          await payload.heartbeat();
         }
       }
     },

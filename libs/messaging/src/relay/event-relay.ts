@@ -1,4 +1,4 @@
-import { AvroCodec, schemaNameForEvent, toEventRecord, topicForStream } from '@fleet/contracts';
+import { type AvroCodec, schemaNameForEvent, toEventRecord, topicForStream } from '@fleet/contracts';
 import type { EventStore, RecordedEvent, Subscription } from '@fleet/event-store';
 import type { MessagePublisher, OutgoingMessage } from '../messaging.port';
 

@@ -1,0 +1,32 @@
+import type { RecordedEvent } from '@fleet/event-store';
+
+/** The twin read model of one device, as the API returns it. */
+export interface DeviceTwin {
+  readonly deviceId: string;
+  readonly tenant: string;
+  readonly serial: string;
+  readonly manufacturer: string;
+  readonly model: string;
+  readonly hardwareRevision: string | null;
+  readonly firmwareVersion: string | null;
+  readonly tags: readonly string[];
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly status: string;
+  readonly desired: Readonly<Record<string, unknown>>;
+  readonly reported: Readonly<Record<string, unknown>>;
+  /** Number of events applied; the ETag of the twin. */
+  readonly version: number;
+  readonly provisionedAt: string;
+  readonly provisionedBy: string;
+  readonly updatedAt: string;
+}
+
+export const TWIN_STORE = Symbol('TWIN_STORE');
+
+/** Where the twin read model lives; disposable, rebuilt from the event store. */
+export interface TwinStore {
+  ensureSchema(): Promise<void>;
+  /** Applies one event; a no-op when the twin already reflects that revision (redelivery). */
+  apply(event: RecordedEvent): Promise<void>;
+  find(deviceId: string): Promise<DeviceTwin | undefined>;
+}

@@ -1,0 +1,40 @@
+import type { AvroCodec } from '@fleet/contracts';
+import { EVENT_STORE, type EventStore } from '@fleet/event-store';
+import { EventRelay, MESSAGE_PUBLISHER, type MessagePublisher } from '@fleet/messaging';
+import { Metrics } from '@fleet/observability';
+import { AVRO_CODEC } from '@fleet/platform';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+
+/** device-twin owns the device streams, so it relays them to `fleet.device-events.v1`. */
+@Injectable()
+export class DeviceEventsRelay implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(DeviceEventsRelay.name);
+  readonly relay: EventRelay;
+
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(MESSAGE_PUBLISHER) publisher: MessagePublisher,
+    @Inject(AVRO_CODEC) codec: AvroCodec,
+    metrics: Metrics,
+  ) {
+    const relayed = metrics.counter('fleet_relay_events_total', 'Domain events relayed to Kafka', ['topic', 'type']);
+    const failures = metrics.counter('fleet_relay_failures_total', 'Relay attempts that failed and will be retried', []);
+    this.relay = new EventRelay(store, publisher, codec, {
+      subscriptionId: 'relay-device',
+      streamPrefixes: ['device-'],
+      onRelayed: (event, topic) => relayed.inc({ topic, type: event.type }),
+      onError: (error) => {
+        failures.inc();
+        this.logger.error({ err: error }, 'relaying device events failed; retrying');
+      },
+    });
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.relay.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.relay.stop();
+  }
+}

@@ -1,0 +1,5 @@
+export * from './platform.config';
+export * from './platform.module';
+export * from './tokens';
+export * from './command-metadata';
+export * from './service-config';

@@ -1,0 +1,27 @@
+import { authEnvSchema } from '@fleet/auth';
+import { loadConfig } from '@fleet/observability';
+import { z } from 'zod';
+import { platformConfigSchema } from './platform.config';
+
+/**
+ * Loads a service's configuration once, at start-up: the platform keys (with the service's own
+ * HTTP port as default) plus its own keys. Throws a message naming every bad key.
+ */
+export function loadServiceConfig<TExtra extends z.ZodRawShape>(
+  service: string,
+  defaultPort: number,
+  extra: TExtra = {} as TExtra,
+  env: NodeJS.ProcessEnv = process.env,
+) {
+  const schema = platformConfigSchema
+    .extend({ HTTP_PORT: platformConfigSchema.shape.HTTP_PORT.default(defaultPort) })
+    .extend(authEnvSchema.shape)
+    .extend(extra)
+    .superRefine((config, ctx) => {
+      const c = config as { EVENT_STORE: string; EVENTSTORE_URL?: string };
+      if (c.EVENT_STORE === 'eventstoredb' && !c.EVENTSTORE_URL) {
+        ctx.addIssue({ code: 'custom', path: ['EVENTSTORE_URL'], message: 'required when EVENT_STORE=eventstoredb' });
+      }
+    });
+  return loadConfig(schema, env, service);
+}
