@@ -51,7 +51,12 @@ export async function handleCommand<TCommand, TEvent extends DomainEvent, TState
   };
   const result = await store.append(
     stream,
-    events.map((e) => ({ id: randomUUID(), type: e.type, data: e.data as Record<string, unknown>, metadata: eventMetadata })),
+    events.map((e) => ({
+      id: randomUUID(),
+      type: e.type,
+      data: e.data as Record<string, unknown>,
+      metadata: eventMetadata,
+    })),
     expected,
   );
   return { events, state: events.reduce(decider.evolve, state), result };

@@ -1,0 +1,175 @@
+import type { EventMetadata } from '@fleet/core';
+import type { QueryConfig } from 'pg';
+import type { ExpectedRevision, RecordedEvent } from '../event-store.port';
+import { assertSchemaName, notifyChannel } from './schema.sql';
+
+/** How an append checks and moves the stream's row in `streams`. */
+export type AppendMode = 'any' | 'no_stream' | 'stream_exists' | 'exact';
+
+/** An `events` row as node-postgres returns it (bigint and xid8 as strings, jsonb parsed). */
+export interface EventRow {
+  position: string;
+  tx_id: string;
+  stream: string;
+  revision: string;
+  event_id: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+  recorded_at: string;
+}
+
+/** What an append statement returns: the stream's new revision and the last event's position. */
+export interface AppendRow {
+  revision: string;
+  position: string;
+  tx_id: string;
+}
+
+// ISO-8601 is built by the server: cheaper than parsing a Date in node and formatting it again.
+const EVENT_COLUMNS = `position, tx_id, stream, revision, event_id, type, data, metadata,
+  to_char(recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as recorded_at`;
+
+/** Maps a row to the port's event; bigint columns arrive as strings and are converted exactly. */
+export function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    stream: row.stream,
+    revision: BigInt(row.revision),
+    position: { commit: BigInt(row.tx_id), prepare: BigInt(row.position) },
+    recordedAt: row.recorded_at,
+  };
+}
+
+/** `like` pattern matching names that start with `prefix` literally. */
+export function prefixPattern(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * The adapter's SQL for one schema, as named (prepared) statements. Parameters of the append
+ * statements: $1 stream, $2 number of events, $3 the events as a JSON array, $4 the expected revision
+ * (`exact` only).
+ */
+export class PostgresStatements {
+  private readonly appendText: Record<AppendMode, string>;
+
+  constructor(private readonly schema: string) {
+    assertSchemaName(schema);
+    const streamRow: Record<AppendMode, string> = {
+      any: `insert into ${schema}.streams as s (stream, revision) values ($1, $2::bigint - 1)
+            on conflict (stream) do update set revision = s.revision + $2::bigint returning revision`,
+      no_stream: `insert into ${schema}.streams (stream, revision) values ($1, $2::bigint - 1)
+                  on conflict (stream) do nothing returning revision`,
+      stream_exists: `update ${schema}.streams set revision = revision + $2::bigint where stream = $1 returning revision`,
+      exact: `update ${schema}.streams set revision = revision + $2::bigint
+              where stream = $1 and revision = $4::bigint returning revision`,
+    };
+    // One statement, hence one round trip and its own transaction unless the caller opened one. The
+    // row-level lock taken on `streams` serialises appends to a stream; ordering by `ord` makes the
+    // sequence hand out positions in revision order. The notification is only sent on commit.
+    const append = (mode: AppendMode): string => `
+      with s as (${streamRow[mode]}),
+      ins as (
+        insert into ${schema}.events (stream, revision, event_id, type, data, metadata)
+        select $1, s.revision - $2::bigint + e.ord, (e.v->>'id')::uuid, e.v->>'type', e.v->'data', e.v->'metadata'
+        from s, jsonb_array_elements($3::jsonb) with ordinality as e(v, ord)
+        order by e.ord
+        returning position, tx_id
+      )
+      select s.revision, (select max(position) from ins) as position, (select tx_id from ins limit 1) as tx_id,
+             pg_notify('${notifyChannel(schema)}', '') as notified
+      from s`;
+    this.appendText = {
+      any: append('any'),
+      no_stream: append('no_stream'),
+      stream_exists: append('stream_exists'),
+      exact: append('exact'),
+    };
+  }
+
+  append(stream: string, eventsJson: string, count: number, expected: ExpectedRevision): QueryConfig {
+    const mode: AppendMode = typeof expected === 'bigint' ? 'exact' : expected;
+    const values: unknown[] = [stream, count, eventsJson];
+    if (typeof expected === 'bigint') values.push(expected.toString());
+    return { name: this.name(`append_${mode}`), text: this.appendText[mode], values };
+  }
+
+  streamRevision(stream: string): QueryConfig {
+    return {
+      name: this.name('stream_revision'),
+      text: `select revision from ${this.schema}.streams where stream = $1`,
+      values: [stream],
+    };
+  }
+
+  readStream(stream: string, fromRevision: bigint, maxCount: number | null): QueryConfig {
+    return {
+      name: this.name('read_stream'),
+      text: `select ${EVENT_COLUMNS} from ${this.schema}.events
+             where stream = $1 and revision >= $2::bigint order by revision limit $3`,
+      values: [stream, String(fromRevision), maxCount],
+    };
+  }
+
+  /**
+   * Events after (`commit`, `prepare`) in (tx_id, position) order, below the snapshot's xmin: every
+   * transaction with a smaller id has ended, so no event can later appear behind what was read.
+   * The horizon comes back on every row (and alone when nothing qualifies) so that subscribers know
+   * which part of the log they have drained. `left join lateral` keeps the row when `e` is empty.
+   */
+  readAll(
+    commit: bigint,
+    prepare: bigint,
+    maxCount: number,
+    prefixes: readonly string[] | undefined,
+  ): QueryConfig {
+    const filtered = prefixes !== undefined && prefixes.length > 0;
+    const values: unknown[] = [String(commit), String(prepare), maxCount];
+    if (filtered) values.push(prefixes.map(prefixPattern));
+    return {
+      name: this.name(filtered ? 'read_all_filtered' : 'read_all'),
+      text: `select h.horizon, e.* from (select pg_snapshot_xmin(pg_current_snapshot()) as horizon) h
+             left join lateral (
+               select ${EVENT_COLUMNS} from ${this.schema}.events
+               where (tx_id, position) > ($1::xid8, $2::bigint) and tx_id < h.horizon
+               ${filtered ? 'and stream like any($4::text[])' : ''}
+               order by tx_id, position limit $3
+             ) e on true`,
+      values,
+    };
+  }
+
+  /** Id of the newest transaction that committed events, as seen now. */
+  lastTransaction(): QueryConfig {
+    return {
+      name: this.name('last_tx'),
+      text: `select tx_id from ${this.schema}.events order by tx_id desc limit 1`,
+    };
+  }
+
+  readCheckpoint(subscriptionId: string): QueryConfig {
+    return {
+      name: this.name('read_checkpoint'),
+      text: `select commit, prepare from ${this.schema}.checkpoints where subscription_id = $1`,
+      values: [subscriptionId],
+    };
+  }
+
+  writeCheckpoint(subscriptionId: string, commit: bigint, prepare: bigint): QueryConfig {
+    return {
+      name: this.name('write_checkpoint'),
+      text: `insert into ${this.schema}.checkpoints (subscription_id, commit, prepare) values ($1, $2, $3)
+             on conflict (subscription_id)
+             do update set commit = excluded.commit, prepare = excluded.prepare, updated_at = now()`,
+      values: [subscriptionId, String(commit), String(prepare)],
+    };
+  }
+
+  private name(statement: string): string {
+    return `fleet_es_${this.schema}_${statement}`;
+  }
+}

@@ -1,0 +1,10 @@
+export * from './bootstrap';
+export * from './config';
+export * from './exception-filter';
+export * from './health';
+export * from './logging';
+export * from './metrics';
+export * from './observability.module';
+export * from './public';
+export * from './validation';
+export type { HttpRequest, HttpResponse } from './http-types';
