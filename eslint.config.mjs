@@ -37,8 +37,14 @@ export default tseslint.config(
         {
           paths: vendorClients,
           patterns: [
-            { group: ['**/apps/*', '../../../*'], message: 'Apps never import other apps; share code through libs/.' },
-            { group: ['@fleet/*/*', '**/libs/*/src/*'], message: 'Import a library through its root alias, e.g. @fleet/event-store.' },
+            {
+              group: ['**/apps/*', '../../../*'],
+              message: 'Apps never import other apps; share code through libs/.',
+            },
+            {
+              group: ['@fleet/*/*', '**/libs/*/src/*'],
+              message: 'Import a library through its root alias, e.g. @fleet/event-store.',
+            },
           ],
         },
       ],
@@ -71,8 +77,21 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@nestjs/*', 'kafkajs', 'pg', 'mqtt', '@eventstore/*', 'node:*', '@fleet/event-store', '@fleet/messaging', '@fleet/platform', '@fleet/observability', '@fleet/auth'],
-              message: 'Domain code is pure: no framework, no I/O. Move this to a use-case folder or an adapter.',
+              group: [
+                '@nestjs/*',
+                'kafkajs',
+                'pg',
+                'mqtt',
+                '@eventstore/*',
+                'node:*',
+                '@fleet/event-store',
+                '@fleet/messaging',
+                '@fleet/platform',
+                '@fleet/observability',
+                '@fleet/auth',
+              ],
+              message:
+                'Domain code is pure: no framework, no I/O. Move this to a use-case folder or an adapter.',
             },
           ],
         },

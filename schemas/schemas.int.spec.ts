@@ -7,7 +7,9 @@ const catalogue = SchemaCatalogue.load();
 
 describe('schemas/', () => {
   it('contains the event envelope and at least one event', () => {
-    expect(catalogue.names()).toEqual(expect.arrayContaining(['fleet.common.EventEnvelope', 'fleet.device.DeviceProvisioned']));
+    expect(catalogue.names()).toEqual(
+      expect.arrayContaining(['fleet.common.EventEnvelope', 'fleet.device.DeviceProvisioned']),
+    );
   });
 
   describe.each(catalogue.names())('%s', (name) => {
@@ -19,9 +21,13 @@ describe('schemas/', () => {
 
     it('stays backward and forward compatible with all earlier versions', () => {
       const problems = versions.flatMap((newer, i) =>
-        versions.slice(0, i).flatMap((older) =>
-          compatibilityProblems(newer.type, older.type).map((p) => `v${newer.version} vs v${older.version}: ${p}`),
-        ),
+        versions
+          .slice(0, i)
+          .flatMap((older) =>
+            compatibilityProblems(newer.type, older.type).map(
+              (p) => `v${newer.version} vs v${older.version}: ${p}`,
+            ),
+          ),
       );
       expect(problems).toEqual([]);
     });
@@ -33,7 +39,11 @@ describe('schemas/', () => {
     if (name !== 'fleet.common.EventEnvelope' && name.split('.').length === 3) {
       it('embeds the current event envelope unchanged', () => {
         const envelope = catalogue.latest('fleet.common.EventEnvelope');
-        const field = (catalogue.latest(name).type.schema({ exportAttrs: true }) as { fields: { name: string; type: unknown }[] }).fields.find((f) => f.name === 'envelope');
+        const field = (
+          catalogue.latest(name).type.schema({ exportAttrs: true }) as {
+            fields: { name: string; type: unknown }[];
+          }
+        ).fields.find((f) => f.name === 'envelope');
         expect(field?.type).toEqual(envelope.type.schema({ exportAttrs: true }));
       });
     }
@@ -53,9 +63,21 @@ function undocumentedFields(type: Type, path = ''): string[] {
 function walk(schema: unknown, path: string): string[] {
   if (Array.isArray(schema)) return schema.flatMap((s) => walk(s, path));
   if (typeof schema !== 'object' || schema === null) return [];
-  const s = schema as { type?: unknown; fields?: { name: string; doc?: string; type: unknown }[]; items?: unknown; values?: unknown };
+  const s = schema as {
+    type?: unknown;
+    fields?: { name: string; doc?: string; type: unknown }[];
+    items?: unknown;
+    values?: unknown;
+  };
   if (s.fields) {
-    return s.fields.flatMap((f) => [...(f.doc ? [] : [`${path}${f.name}`]), ...walk(f.type, `${path}${f.name}.`)]);
+    return s.fields.flatMap((f) => [
+      ...(f.doc ? [] : [`${path}${f.name}`]),
+      ...walk(f.type, `${path}${f.name}.`),
+    ]);
   }
-  return [...walk(s.items, path), ...walk(s.values, path), ...(typeof s.type === 'object' ? walk(s.type, path) : [])];
+  return [
+    ...walk(s.items, path),
+    ...walk(s.values, path),
+    ...(typeof s.type === 'object' ? walk(s.type, path) : []),
+  ];
 }

@@ -12,10 +12,16 @@ const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 for (const { name } of SERVICES) {
-  const child = spawn(process.execPath, [entryPoint(root, name)], { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entryPoint(root, name)], {
+    cwd: root,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.set(name, child);
   for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${name.padEnd(18)} | ${line}\n`));
+    createInterface({ input: stream }).on('line', (line) =>
+      process.stdout.write(`${name.padEnd(18)} | ${line}\n`),
+    );
   }
   child.on('exit', (code, signal) => {
     children.delete(name);
@@ -31,7 +37,10 @@ async function waitUntilReady(): Promise<void> {
   for (const { name, port } of SERVICES) {
     const url = `http://127.0.0.1:${port}/health/ready`;
     for (;;) {
-      const ok = await fetch(url).then((r) => r.ok, () => false);
+      const ok = await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline || stopping) throw new Error(`${name} is not ready at ${url}`);
       await new Promise((r) => setTimeout(r, 500));
@@ -53,10 +62,13 @@ process.on('SIGTERM', () => void stop());
 waitUntilReady().then(
   () => {
     console.log('\nFleetwise is running:');
-    for (const { name, port } of SERVICES) console.log(`  ${name.padEnd(18)} http://127.0.0.1:${port}  (/health/ready, /metrics)`);
+    for (const { name, port } of SERVICES)
+      console.log(`  ${name.padEnd(18)} http://127.0.0.1:${port}  (/health/ready, /metrics)`);
     console.log('\nTry: TOKEN=$(npm run -s token -- --role admin)');
     console.log(`     curl -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`);
-    console.log(`          -d '{"serial":"SN-1","manufacturer":"Acme","model":"WM-200"}' http://127.0.0.1:3001/devices`);
+    console.log(
+      `          -d '{"serial":"SN-1","manufacturer":"Acme","model":"WM-200"}' http://127.0.0.1:3001/devices`,
+    );
     console.log('Ctrl-C stops the services (Kafka keeps running: npm run stop).\n');
   },
   (error: unknown) => {

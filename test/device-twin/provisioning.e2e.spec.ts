@@ -28,8 +28,13 @@ describe('device-twin: provisioning slice', () => {
       },
     });
 
-  const provision = (body: object, token = admin) => api('/devices', { method: 'POST', token, body: JSON.stringify(body) });
-  const meter = (n: number | string) => ({ serial: `SN-${n}-${randomUUID().slice(0, 8)}`, manufacturer: 'Acme', model: 'WM-200' });
+  const provision = (body: object, token = admin) =>
+    api('/devices', { method: 'POST', token, body: JSON.stringify(body) });
+  const meter = (n: number | string) => ({
+    serial: `SN-${n}-${randomUUID().slice(0, 8)}`,
+    manufacturer: 'Acme',
+    model: 'WM-200',
+  });
 
   beforeAll(async () => {
     database = await createDatabase();
@@ -70,10 +75,21 @@ describe('device-twin: provisioning slice', () => {
   it('provisions a device: store, Kafka (Avro), twin and history agree, with actor and reason', async () => {
     const body = { ...meter('slice'), firmwareVersion: '1.2.0', tags: ['water'], reason: 'new site north' };
     const correlationId = `corr-${randomUUID()}`;
-    const created = await api('/devices', { method: 'POST', token: admin, body: JSON.stringify(body), headers: { 'x-correlation-id': correlationId } });
+    const created = await api('/devices', {
+      method: 'POST',
+      token: admin,
+      body: JSON.stringify(body),
+      headers: { 'x-correlation-id': correlationId },
+    });
     expect(created.status).toBe(201);
     const device = (await created.json()) as { deviceId: string; version: number; serial: string };
-    expect(device).toMatchObject({ serial: body.serial, version: 1, status: 'active', provisionedBy: 'alice', tags: ['water'] });
+    expect(device).toMatchObject({
+      serial: body.serial,
+      version: 1,
+      status: 'active',
+      provisionedBy: 'alice',
+      tags: ['water'],
+    });
     expect(created.headers.get('etag')).toBe('"1"');
 
     const fetched = await api(`/devices/${device.deviceId}`, { token: viewer });
@@ -81,16 +97,37 @@ describe('device-twin: provisioning slice', () => {
     expect(await fetched.json()).toMatchObject({ deviceId: device.deviceId, firmwareVersion: '1.2.0' });
 
     const history = (await (await api(`/devices/${device.deviceId}/history`, { token: viewer })).json()) as {
-      entries: { type: string; actor: { id: string }; reason: string; correlationId: string; occurredAt: string }[];
+      entries: {
+        type: string;
+        actor: { id: string };
+        reason: string;
+        correlationId: string;
+        occurredAt: string;
+      }[];
     };
     expect(history.entries).toEqual([
-      expect.objectContaining({ type: 'DeviceProvisioned', actor: { type: 'operator', id: 'alice' }, reason: 'new site north', correlationId }),
+      expect.objectContaining({
+        type: 'DeviceProvisioned',
+        actor: { type: 'operator', id: 'alice' },
+        reason: 'new site north',
+        correlationId,
+      }),
     ]);
     expect(Date.parse(history.entries[0]!.occurredAt)).toBeGreaterThan(Date.now() - 60_000);
 
-    const records = await eventually(async () => onKafka.get(`device-${device.deviceId}`), 20_000, 'DeviceProvisioned on Kafka');
+    const records = await eventually(
+      async () => onKafka.get(`device-${device.deviceId}`),
+      20_000,
+      'DeviceProvisioned on Kafka',
+    );
     expect(records[0]).toMatchObject({
-      envelope: { eventType: 'DeviceProvisioned', revision: 0, actor: { type: 'OPERATOR', id: 'alice' }, reason: 'new site north', correlationId },
+      envelope: {
+        eventType: 'DeviceProvisioned',
+        revision: 0,
+        actor: { type: 'OPERATOR', id: 'alice' },
+        reason: 'new site north',
+        correlationId,
+      },
       data: { deviceId: device.deviceId, serial: body.serial, firmwareVersion: '1.2.0', tags: ['water'] },
     });
   });
@@ -98,8 +135,16 @@ describe('device-twin: provisioning slice', () => {
   it.each([
     ['malformed JSON', '{"serial": ', /JSON/i],
     ['a missing field', JSON.stringify({ manufacturer: 'Acme', model: 'X' }), /serial/],
-    ['a wrong field type', JSON.stringify({ serial: 'S', manufacturer: 'Acme', model: 'X', tags: 'water' }), /tags/],
-    ['an unknown field', JSON.stringify({ serial: 'S', manufacturer: 'Acme', model: 'X', colour: 'red' }), /colour/],
+    [
+      'a wrong field type',
+      JSON.stringify({ serial: 'S', manufacturer: 'Acme', model: 'X', tags: 'water' }),
+      /tags/,
+    ],
+    [
+      'an unknown field',
+      JSON.stringify({ serial: 'S', manufacturer: 'Acme', model: 'X', colour: 'red' }),
+      /colour/,
+    ],
   ])('answers 400 naming the problem for %s', async (_, body, problem) => {
     const response = await api('/devices', { method: 'POST', token: admin, body });
     expect(response.status).toBe(400);
@@ -143,11 +188,21 @@ describe('device-twin: provisioning slice', () => {
       expect(stored.rows).toHaveLength(acknowledged.length);
       expect(stored.rows.every((r) => r.n === '1')).toBe(true);
 
-      await eventually(async () => {
-        const { rows } = await db.query<{ n: string }>(`select count(*) as n from device_twin.devices where device_id = any($1)`, [acknowledged]);
-        return rows[0]!.n === String(acknowledged.length) ? true : undefined;
-      }, 20_000, 'every acknowledged device in the twin');
-      const versions = await db.query(`select device_id from device_twin.devices where device_id = any($1) and version <> 1`, [acknowledged]);
+      await eventually(
+        async () => {
+          const { rows } = await db.query<{ n: string }>(
+            `select count(*) as n from device_twin.devices where device_id = any($1)`,
+            [acknowledged],
+          );
+          return rows[0]!.n === String(acknowledged.length) ? true : undefined;
+        },
+        20_000,
+        'every acknowledged device in the twin',
+      );
+      const versions = await db.query(
+        `select device_id from device_twin.devices where device_id = any($1) and version <> 1`,
+        [acknowledged],
+      );
       expect(versions.rows).toEqual([]);
     } finally {
       await db.end();

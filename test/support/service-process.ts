@@ -10,7 +10,9 @@ export function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -36,7 +38,13 @@ export class ServiceProcess {
   async start(timeoutMs = 30_000): Promise<void> {
     const child = spawn(process.execPath, [resolve(root, 'dist/apps', this.name, 'src/main.js')], {
       cwd: root,
-      env: { ...process.env, ...this.env, HTTP_PORT: String(this.port), HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        ...this.env,
+        HTTP_PORT: String(this.port),
+        HTTP_HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -44,8 +52,12 @@ export class ServiceProcess {
     child.stderr?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode}: ${this.output.join('')}`);
-      const ready = await fetch(`${this.url}/health/ready`).then((r) => r.ok, () => false);
+      if (child.exitCode !== null)
+        throw new Error(`${this.name} exited with ${child.exitCode}: ${this.output.join('')}`);
+      const ready = await fetch(`${this.url}/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ready) return;
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -33,7 +33,8 @@ export class AvroCodec {
     const valid = writer.type.isValid(value, {
       errorHook: (path) => errors.push(path.join('.') || '(root)'),
     });
-    if (!valid) throw new TypeError(`value does not match ${schemaName} v${writer.version} at: ${errors.join(', ')}`);
+    if (!valid)
+      throw new TypeError(`value does not match ${schemaName} v${writer.version} at: ${errors.join(', ')}`);
     return Buffer.concat([MAGIC, writer.fingerprint, writer.type.toBuffer(value)]);
   }
 
@@ -43,7 +44,8 @@ export class AvroCodec {
     }
     const fingerprint = bytes.subarray(2, HEADER_LENGTH);
     const writer = this.catalogue.byFingerprintOf(fingerprint);
-    if (!writer) throw new UndecodableMessageError(`unknown writer schema fingerprint ${fingerprint.toString('hex')}`);
+    if (!writer)
+      throw new UndecodableMessageError(`unknown writer schema fingerprint ${fingerprint.toString('hex')}`);
     const reader = this.catalogue.latest(writer.name);
     try {
       const body = bytes.subarray(HEADER_LENGTH);

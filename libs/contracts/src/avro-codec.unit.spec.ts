@@ -31,7 +31,11 @@ describe('AvroCodec', () => {
     const codec = new AvroCodec(new SchemaCatalogue([v1, v2]));
     const bytes = codec.encode('test.Reading', { deviceId: 'd1', battery: 80 });
     expect(bytes.subarray(0, 2)).toEqual(Buffer.from([0xc3, 0x01]));
-    expect(codec.decode(bytes)).toEqual({ schema: 'test.Reading', writerVersion: 2, value: expect.objectContaining({ deviceId: 'd1', battery: 80 }) });
+    expect(codec.decode(bytes)).toEqual({
+      schema: 'test.Reading',
+      writerVersion: 2,
+      value: expect.objectContaining({ deviceId: 'd1', battery: 80 }),
+    });
   });
 
   it('given bytes written by an older version, when a newer reader decodes them, then defaults fill the new fields', () => {

@@ -78,7 +78,8 @@ function parseVersion(file: string, version: number): SchemaVersion {
 /** Walks up from this file (source or compiled) to the repository's `schemas/` folder. */
 export function findSchemasDir(from = __dirname): string {
   for (let dir = resolve(from); dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'schemas')) && existsSync(join(dir, 'package.json'))) return join(dir, 'schemas');
+    if (existsSync(join(dir, 'schemas')) && existsSync(join(dir, 'package.json')))
+      return join(dir, 'schemas');
   }
   throw new Error(`no schemas/ folder above ${from}`);
 }

@@ -81,6 +81,11 @@ export function allTopics(catalogue: readonly TopicSpec[] = TOPIC_CATALOGUE): To
 export function topicForStream(stream: string): string | undefined {
   const category = stream.slice(0, stream.indexOf('-'));
   return (
-    { device: Topics.deviceEvents, command: Topics.commandEvents, campaign: Topics.campaignEvents, alert: Topics.alertEvents } as Record<string, string>
+    {
+      device: Topics.deviceEvents,
+      command: Topics.commandEvents,
+      campaign: Topics.campaignEvents,
+      alert: Topics.alertEvents,
+    } as Record<string, string>
   )[category];
 }

@@ -12,7 +12,11 @@ export function isNonRetriable(error: unknown): boolean {
 }
 
 /** The dead letter keeps the raw bytes and says where they came from and why they were refused. */
-export function toDeadLetter(message: IncomingMessage, error: unknown, consumerGroup: string): OutgoingMessage {
+export function toDeadLetter(
+  message: IncomingMessage,
+  error: unknown,
+  consumerGroup: string,
+): OutgoingMessage {
   const reason = error instanceof Error ? error.message : String(error);
   return {
     key: message.key ?? '',

@@ -11,7 +11,8 @@ export function commandMetadata(input: {
   now?: Date;
 }): CommandMetadata {
   const commandId = randomUUID();
-  const correlationId = input.correlationId && /^[\w.:-]{1,128}$/.test(input.correlationId) ? input.correlationId : commandId;
+  const correlationId =
+    input.correlationId && /^[\w.:-]{1,128}$/.test(input.correlationId) ? input.correlationId : commandId;
   return {
     commandId,
     actor: input.actor,

@@ -37,7 +37,8 @@ export const infrastructureProviders: Provider[] = [
       createKafka({
         brokers: config.KAFKA_BROKERS,
         clientId: service,
-        log: (level, message, extra) => kafkaLogger[level === 'error' ? 'error' : 'warn']({ ...extra, msg: message }),
+        log: (level, message, extra) =>
+          kafkaLogger[level === 'error' ? 'error' : 'warn']({ ...extra, msg: message }),
       }),
   },
   {

@@ -10,25 +10,57 @@ export const platformConfigSchema = z.object({
   /** Interface to listen on; 0.0.0.0 so probes reach it in a pod. */
   HTTP_HOST: z.string().default('0.0.0.0').describe('HTTP interface, default 0.0.0.0'),
   /** PostgreSQL for read models, checkpoints and (by default) the event store. */
-  PG_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/fleet').describe('PostgreSQL connection URL'),
+  PG_URL: z
+    .string()
+    .url()
+    .default('postgres://postgres@127.0.0.1:5432/fleet')
+    .describe('PostgreSQL connection URL'),
   /** Pool size per process; keep replicas × size under the server's max_connections. */
-  PG_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10).describe('PostgreSQL pool size, default 10'),
+  PG_POOL_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(10)
+    .describe('PostgreSQL pool size, default 10'),
   /** Which event-store adapter to use. */
-  EVENT_STORE: z.enum(['postgres', 'eventstoredb']).default('postgres').describe('event store backend, default postgres'),
+  EVENT_STORE: z
+    .enum(['postgres', 'eventstoredb'])
+    .default('postgres')
+    .describe('event store backend, default postgres'),
   /** EventStoreDB / KurrentDB connection string, required when EVENT_STORE=eventstoredb. */
-  EVENTSTORE_URL: z.string().optional().describe('EventStoreDB connection string, e.g. esdb://host:2113?tls=false'),
+  EVENTSTORE_URL: z
+    .string()
+    .optional()
+    .describe('EventStoreDB connection string, e.g. esdb://host:2113?tls=false'),
   /** Schema holding the PostgreSQL event store's tables. */
-  EVENT_STORE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('event_store').describe('PostgreSQL event store schema'),
+  EVENT_STORE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('event_store')
+    .describe('PostgreSQL event store schema'),
   /** Comma-separated bootstrap brokers. */
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')
-    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[^:]+:\d+$/, 'expected host:port')).min(1))
     .describe('Kafka bootstrap brokers, default 127.0.0.1:9092'),
   /** MQTT broker of the devices, for the services that talk to devices. */
-  MQTT_URL: z.string().url().default('mqtt://127.0.0.1:1883').describe('MQTT broker URL, default mqtt://127.0.0.1:1883'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('log level, default info'),
+  MQTT_URL: z
+    .string()
+    .url()
+    .default('mqtt://127.0.0.1:1883')
+    .describe('MQTT broker URL, default mqtt://127.0.0.1:1883'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+    .default('info')
+    .describe('log level, default info'),
 });
 
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;

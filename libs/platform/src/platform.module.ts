@@ -58,7 +58,16 @@ export class PlatformModule implements OnModuleInit, OnApplicationShutdown {
         ...infrastructureProviders,
         { provide: MQTT_CONNECTION, useFactory: () => (mqtt ? mqttConnection(service, config) : undefined) },
       ],
-      exports: [SERVICE_NAME, PLATFORM_CONFIG, PG_POOL, EVENT_STORE, KAFKA, MESSAGE_PUBLISHER, AVRO_CODEC, MQTT_CONNECTION],
+      exports: [
+        SERVICE_NAME,
+        PLATFORM_CONFIG,
+        PG_POOL,
+        EVENT_STORE,
+        KAFKA,
+        MESSAGE_PUBLISHER,
+        AVRO_CODEC,
+        MQTT_CONNECTION,
+      ],
     };
   }
 

@@ -20,7 +20,11 @@ export function loadServiceConfig<TExtra extends z.ZodRawShape>(
     .superRefine((config, ctx) => {
       const c = config as { EVENT_STORE: string; EVENTSTORE_URL?: string };
       if (c.EVENT_STORE === 'eventstoredb' && !c.EVENTSTORE_URL) {
-        ctx.addIssue({ code: 'custom', path: ['EVENTSTORE_URL'], message: 'required when EVENT_STORE=eventstoredb' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['EVENTSTORE_URL'],
+          message: 'required when EVENT_STORE=eventstoredb',
+        });
       }
     });
   return loadConfig(schema, env, service);

@@ -14,7 +14,9 @@ export function uniqueName(prefix: string): string {
 }
 
 /** A throw-away PostgreSQL schema for one test file; drop it in afterAll. */
-export async function createTestSchema(prefix = 'test'): Promise<{ pool: Pool; schema: string; drop(): Promise<void> }> {
+export async function createTestSchema(
+  prefix = 'test',
+): Promise<{ pool: Pool; schema: string; drop(): Promise<void> }> {
   const pool = new Pool({ connectionString: testInfrastructure.pgUrl, max: 20 });
   const schema = uniqueName(prefix);
   return {
@@ -28,7 +30,11 @@ export async function createTestSchema(prefix = 'test'): Promise<{ pool: Pool; s
 }
 
 /** Polls until `probe` returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -40,5 +46,7 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+  );
 }

@@ -16,8 +16,7 @@ export interface DeviceProvisionedData {
 export type DeviceEvent = { readonly type: 'DeviceProvisioned'; readonly data: DeviceProvisionedData };
 
 export type DeviceState =
-  | { readonly status: 'unprovisioned' }
-  | ({ readonly status: 'active' } & DeviceProvisionedData);
+  { readonly status: 'unprovisioned' } | ({ readonly status: 'active' } & DeviceProvisionedData);
 
 export const initialDeviceState: DeviceState = { status: 'unprovisioned' };
 

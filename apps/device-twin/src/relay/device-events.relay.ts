@@ -3,7 +3,13 @@ import { EVENT_STORE, type EventStore } from '@fleet/event-store';
 import { EventRelay, MESSAGE_PUBLISHER, type MessagePublisher } from '@fleet/messaging';
 import { Metrics } from '@fleet/observability';
 import { AVRO_CODEC } from '@fleet/platform';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 
 /** device-twin owns the device streams, so it relays them to `fleet.device-events.v1`. */
 @Injectable()
@@ -17,8 +23,15 @@ export class DeviceEventsRelay implements OnApplicationBootstrap, OnModuleDestro
     @Inject(AVRO_CODEC) codec: AvroCodec,
     metrics: Metrics,
   ) {
-    const relayed = metrics.counter('fleet_relay_events_total', 'Domain events relayed to Kafka', ['topic', 'type']);
-    const failures = metrics.counter('fleet_relay_failures_total', 'Relay attempts that failed and will be retried', []);
+    const relayed = metrics.counter('fleet_relay_events_total', 'Domain events relayed to Kafka', [
+      'topic',
+      'type',
+    ]);
+    const failures = metrics.counter(
+      'fleet_relay_failures_total',
+      'Relay attempts that failed and will be retried',
+      [],
+    );
     this.relay = new EventRelay(store, publisher, codec, {
       subscriptionId: 'relay-device',
       streamPrefixes: ['device-'],

@@ -25,7 +25,11 @@ export class PostgresInbox {
    * Runs `work` in a transaction unless `messageId` was already handled by `consumer`.
    * @returns true when the work ran, false for a duplicate.
    */
-  async handleOnce(consumer: string, messageId: string, work: (tx: PoolClient) => Promise<void>): Promise<boolean> {
+  async handleOnce(
+    consumer: string,
+    messageId: string,
+    work: (tx: PoolClient) => Promise<void>,
+  ): Promise<boolean> {
     const tx = await this.pool.connect();
     try {
       await tx.query('begin');

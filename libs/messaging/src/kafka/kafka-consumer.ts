@@ -42,7 +42,9 @@ export async function startConsumer(
           return;
         } catch (error) {
           if (isNonRetriable(error)) {
-            await deadLetters.publish(deadLetterTopic(topic), [toDeadLetter(incoming, error, options.groupId)]);
+            await deadLetters.publish(deadLetterTopic(topic), [
+              toDeadLetter(incoming, error, options.groupId),
+            ]);
             hooks.onDeadLetter?.(incoming, error);
             return;
           }

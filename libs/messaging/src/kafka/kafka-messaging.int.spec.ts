@@ -1,4 +1,10 @@
-import { createKafka, ensureTopics, KafkaPublisher, NonRetriableError, startConsumer } from '@fleet/messaging';
+import {
+  createKafka,
+  ensureTopics,
+  KafkaPublisher,
+  NonRetriableError,
+  startConsumer,
+} from '@fleet/messaging';
 import type { IncomingMessage, RunningConsumer } from '@fleet/messaging';
 import { eventually, testInfrastructure, uniqueName } from '@fleet/testing';
 import type { Kafka } from 'kafkajs';
@@ -33,13 +39,20 @@ describe('Kafka messaging', () => {
     return { topic, dlt };
   }
 
-  function collect(topic: string, groupId = uniqueName('g')): { seen: IncomingMessage[]; start(): Promise<void> } {
+  function collect(
+    topic: string,
+    groupId = uniqueName('g'),
+  ): { seen: IncomingMessage[]; start(): Promise<void> } {
     const seen: IncomingMessage[] = [];
     return {
       seen,
       async start() {
         consumers.push(
-          await startConsumer(kafka, publisher, { groupId, topics: [topic], handler: async (m) => void seen.push(m) }),
+          await startConsumer(kafka, publisher, {
+            groupId,
+            topics: [topic],
+            handler: async (m) => void seen.push(m),
+          }),
         );
       },
     };
@@ -110,7 +123,10 @@ describe('Kafka messaging', () => {
     );
     const dead = collect(dlt);
     await dead.start();
-    await publisher.publish(topic, [{ key: 'k', value: Buffer.from('m1') }, { key: 'k', value: Buffer.from('m2') }]);
+    await publisher.publish(topic, [
+      { key: 'k', value: Buffer.from('m1') },
+      { key: 'k', value: Buffer.from('m2') },
+    ]);
     await eventually(async () => (handled.length === 2 ? true : undefined), 20_000);
     expect(handled).toEqual(['m1', 'm2']);
     expect(dead.seen).toEqual([]);

@@ -11,7 +11,10 @@ export class GetDeviceHttpController {
   /** The device's twin; its version is the ETag for conditional updates. */
   @Get(':id')
   @Roles('admin', 'operator', 'support', 'viewer')
-  async get(@Param('id') deviceId: string, @Res({ passthrough: true }) response: Response): Promise<DeviceTwin> {
+  async get(
+    @Param('id') deviceId: string,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<DeviceTwin> {
     const twin = await this.twins.find(deviceId);
     if (!twin) throw new NotFoundError(`device ${deviceId} not found`, { deviceId });
     response.setHeader('ETag', `"${twin.version}"`);

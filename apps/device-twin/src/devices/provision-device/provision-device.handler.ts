@@ -13,7 +13,10 @@ export class ProvisionDeviceHandler {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   /** Appends DeviceProvisioned to a new stream; @returns the device id and the twin version it leads to. */
-  async handle(request: ProvisionDeviceRequest, metadata: CommandMetadata): Promise<{ deviceId: string; version: number }> {
+  async handle(
+    request: ProvisionDeviceRequest,
+    metadata: CommandMetadata,
+  ): Promise<{ deviceId: string; version: number }> {
     const deviceId = request.deviceId ?? randomUUID();
     const { result } = await handleCommand(
       this.store,

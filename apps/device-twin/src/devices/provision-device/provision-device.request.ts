@@ -4,7 +4,10 @@ const identifier = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits and . _ : - only, starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
+    'letters, digits and . _ : - only, starting with a letter or digit',
+  );
 
 /** Body of `POST /devices`. */
 export const provisionDeviceRequest = z
@@ -17,7 +20,12 @@ export const provisionDeviceRequest = z
     firmwareVersion: z.string().trim().min(1).max(64).optional(),
     tags: z.array(z.string().trim().min(1).max(64)).max(50).default([]),
     attributes: z.record(z.string().max(64), z.string().max(512)).default({}),
-    reason: z.string().trim().max(500).optional().describe('Why the device is provisioned; recorded in its history'),
+    reason: z
+      .string()
+      .trim()
+      .max(500)
+      .optional()
+      .describe('Why the device is provisioned; recorded in its history'),
   })
   .strict();
 

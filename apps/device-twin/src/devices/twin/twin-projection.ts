@@ -1,5 +1,11 @@
 import { EVENT_STORE, type EventStore, type Subscription } from '@fleet/event-store';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { TWIN_STORE, type TwinStore } from './twin';
 
 interface Waiter {
