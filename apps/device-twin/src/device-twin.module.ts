@@ -9,7 +9,7 @@ import { ProvisionDeviceHttpController } from './devices/provision-device/provis
 import { PostgresTwinStore } from './devices/twin/postgres-twin.store';
 import { TWIN_STORE } from './devices/twin/twin';
 import { TwinProjection } from './devices/twin/twin-projection';
-import { DeviceEventsRelay } from './relay/device-events.relay';
+import { DeviceEventsRelay } from './devices/relay-device-events/device-events.relay';
 
 @Module({})
 export class DeviceTwinModule {

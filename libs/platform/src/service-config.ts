@@ -1,6 +1,6 @@
 import { authEnvSchema } from '@fleet/auth';
 import { loadConfig } from '@fleet/observability';
-import { z } from 'zod';
+import { type z } from 'zod';
 import { platformConfigSchema } from './platform.config';
 
 /**

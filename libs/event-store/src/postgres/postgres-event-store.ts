@@ -14,9 +14,9 @@ import type {
 } from '../event-store.port';
 import { describeExpected } from '../shared/retry';
 import { PgNotifier } from './pg-notifier';
-import { LogPage, PostgresSubscription, SubscriptionSource } from './postgres-subscription';
+import { type LogPage, PostgresSubscription, type SubscriptionSource } from './postgres-subscription';
 import { DEFAULT_SCHEMA, notifyChannel, schemaSql } from './schema.sql';
-import { AppendRow, EventRow, PostgresStatements, toRecordedEvent } from './statements';
+import { type AppendRow, type EventRow, PostgresStatements, toRecordedEvent } from './statements';
 
 export interface PostgresEventStoreOptions {
   /** Owned by the caller: `close()` does not end it. Subscriptions take one connection for LISTEN. */
