@@ -3,3 +3,4 @@ export * from './platform.module';
 export * from './tokens';
 export * from './command-metadata';
 export * from './service-config';
+export * from './run-service';

@@ -52,14 +52,14 @@ export class TwinProjection implements OnApplicationBootstrap, OnModuleDestroy {
   /** Resolves true once the twin of `deviceId` reflects `version`, false after `timeoutMs`. */
   waitFor(deviceId: string, version: number, timeoutMs = 3_000): Promise<boolean> {
     return new Promise((resolve) => {
+      const waiter: Waiter = { version, resolve: (reached) => settle(reached) };
       const timer = setTimeout(() => settle(false), timeoutMs);
       const settle = (reached: boolean) => {
         clearTimeout(timer);
+        this.forget(deviceId, waiter);
         resolve(reached);
       };
-      const list = this.waiters.get(deviceId) ?? [];
-      list.push({ version, resolve: settle });
-      this.waiters.set(deviceId, list);
+      this.waiters.set(deviceId, [...(this.waiters.get(deviceId) ?? []), waiter]);
       // The projection may have got there before we started waiting.
       this.twins.find(deviceId).then(
         (twin) => twin && twin.version >= version && settle(true),
@@ -68,11 +68,13 @@ export class TwinProjection implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  private notify(deviceId: string, version: number): void {
-    const list = this.waiters.get(deviceId);
-    if (!list) return;
-    const pending = list.filter((w) => (w.version <= version ? (w.resolve(true), false) : true));
-    if (pending.length > 0) this.waiters.set(deviceId, pending);
+  private forget(deviceId: string, waiter: Waiter): void {
+    const rest = (this.waiters.get(deviceId) ?? []).filter((w) => w !== waiter);
+    if (rest.length > 0) this.waiters.set(deviceId, rest);
     else this.waiters.delete(deviceId);
+  }
+
+  private notify(deviceId: string, version: number): void {
+    for (const waiter of this.waiters.get(deviceId) ?? []) if (waiter.version <= version) waiter.resolve(true);
   }
 }

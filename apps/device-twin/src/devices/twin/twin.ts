@@ -1,16 +1,9 @@
 import type { RecordedEvent } from '@fleet/event-store';
+import type { DeviceProvisionedData } from '../device';
 
 /** The twin read model of one device, as the API returns it. */
-export interface DeviceTwin {
-  readonly deviceId: string;
+export interface DeviceTwin extends DeviceProvisionedData {
   readonly tenant: string;
-  readonly serial: string;
-  readonly manufacturer: string;
-  readonly model: string;
-  readonly hardwareRevision: string | null;
-  readonly firmwareVersion: string | null;
-  readonly tags: readonly string[];
-  readonly attributes: Readonly<Record<string, string>>;
   readonly status: string;
   readonly desired: Readonly<Record<string, unknown>>;
   readonly reported: Readonly<Record<string, unknown>>;
