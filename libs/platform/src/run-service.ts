@@ -1,0 +1,22 @@
+import { bootstrapHttpService } from '@fleet/observability';
+import type { DynamicModule } from '@nestjs/common';
+import type { PlatformConfig } from './platform.config';
+
+/**
+ * A service's `main`: validate its configuration once, boot its module, exit 1 with a readable
+ * message (naming each bad configuration key) when either fails.
+ */
+export function runService<TConfig extends Pick<PlatformConfig, 'HTTP_PORT' | 'HTTP_HOST'>>(
+  service: string,
+  loadConfig: () => TConfig,
+  module: (config: TConfig) => DynamicModule,
+): void {
+  const start = async (): Promise<void> => {
+    const config = loadConfig();
+    await bootstrapHttpService(module(config), { service, port: config.HTTP_PORT, host: config.HTTP_HOST });
+  };
+  start().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
