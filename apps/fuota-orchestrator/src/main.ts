@@ -3,4 +3,6 @@ import { runService } from '@fleet/platform';
 import { loadFuotaOrchestratorConfig } from './config';
 import { FuotaOrchestratorModule } from './fuota-orchestrator.module';
 
-runService('fuota-orchestrator', loadFuotaOrchestratorConfig, (config) => FuotaOrchestratorModule.forRoot(config));
+runService('fuota-orchestrator', loadFuotaOrchestratorConfig, (config) =>
+  FuotaOrchestratorModule.forRoot(config),
+);

@@ -75,6 +75,7 @@ export class TwinProjection implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private notify(deviceId: string, version: number): void {
-    for (const waiter of this.waiters.get(deviceId) ?? []) if (waiter.version <= version) waiter.resolve(true);
+    for (const waiter of this.waiters.get(deviceId) ?? [])
+      if (waiter.version <= version) waiter.resolve(true);
   }
 }
