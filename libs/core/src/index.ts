@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './metadata';
 export * from './assert-never';
+export * from './backoff';

@@ -1,6 +1,5 @@
 export * from './messaging.port';
 export * from './dead-letter';
-export * from './backoff';
 export * from './kafka/kafka-client';
 export * from './kafka/kafka-publisher';
 export * from './kafka/kafka-consumer';

@@ -6,7 +6,8 @@ import {
   type EventStoreDBClient,
 } from '@eventstore/db-client';
 import type { GlobalPosition, RecordedEvent, SubscribeOptions, Subscription } from '../event-store.port';
-import { backoffDelay, Waker } from '../shared/retry';
+import { backoffDelay } from '@fleet/core';
+import { Waker } from '../shared/retry';
 
 /** What a subscription needs from its store. */
 export interface EsdbSubscriptionSource {

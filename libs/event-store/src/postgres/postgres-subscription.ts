@@ -5,7 +5,8 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../event-store.port';
-import { backoffDelay, Waker } from '../shared/retry';
+import { backoffDelay } from '@fleet/core';
+import { Waker } from '../shared/retry';
 
 /** A page of the global log plus the horizon below which the log can no longer change. */
 export interface LogPage {

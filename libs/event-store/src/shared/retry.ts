@@ -1,15 +1,5 @@
 import type { ExpectedRevision } from '../event-store.port';
 
-/** First delay after a failure; doubled on each consecutive failure. */
-const BASE_DELAY_MS = 100;
-/** Long enough to stop hammering a broken store, short enough to recover quickly once it is back. */
-const MAX_DELAY_MS = 5_000;
-
-/** Exponential backoff for the `attempt`-th consecutive failure (1-based), capped at a few seconds. */
-export function backoffDelay(attempt: number): number {
-  return Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempt - 1));
-}
-
 /**
  * A sleep that `wake()` cuts short, so that a stopping subscription or a new event does not
  * have to wait out a poll interval or a backoff.

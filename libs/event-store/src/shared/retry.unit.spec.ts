@@ -1,8 +1,9 @@
-import { backoffDelay, describeExpected, Waker } from './retry';
+import { backoffDelay } from '@fleet/core';
+import { describeExpected, Waker } from './retry';
 
 describe('backoffDelay', () => {
   it('doubles from 100 ms and stays within a few seconds', () => {
-    expect([1, 2, 3, 4].map(backoffDelay)).toEqual([100, 200, 400, 800]);
+    expect([1, 2, 3, 4].map((attempt) => backoffDelay(attempt))).toEqual([100, 200, 400, 800]);
     expect(backoffDelay(50)).toBe(5_000);
   });
 });

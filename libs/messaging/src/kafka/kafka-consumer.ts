@@ -1,5 +1,5 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { backoffDelay, sleep } from '../backoff';
+import { backoffDelay, sleep } from '@fleet/core';
 import { isNonRetriable, toDeadLetter } from '../dead-letter';
 import type { ConsumerOptions, IncomingMessage, MessagePublisher, RunningConsumer } from '../messaging.port';
 
@@ -51,7 +51,7 @@ export async function startConsumer(
           // Throwing leaves the offset uncommitted: the message is redelivered after the restart.
           if (stopping) throw error;
           hooks.onRetry?.(incoming, error, attempt);
-          await sleep(backoffDelay(attempt));
+          await sleep(backoffDelay(attempt + 1, { maxMs: 10_000 }));
           await payload.heartbeat();
         }
       }

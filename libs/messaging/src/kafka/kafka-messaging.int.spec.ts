@@ -5,7 +5,7 @@ import {
   NonRetriableError,
   startConsumer,
 } from '@fleet/messaging';
-import type { IncomingMessage, RunningConsumer } from '@fleet/messaging';
+import type { IncomingMessage, MessageHandler, RunningConsumer } from '@fleet/messaging';
 import { eventually, testInfrastructure, uniqueName } from '@fleet/testing';
 import type { Kafka } from 'kafkajs';
 
@@ -39,23 +39,16 @@ describe('Kafka messaging', () => {
     return { topic, dlt };
   }
 
+  async function consume(topic: string, handler: MessageHandler, groupId = uniqueName('g')): Promise<void> {
+    consumers.push(await startConsumer(kafka, publisher, { groupId, topics: [topic], handler }));
+  }
+
   function collect(
     topic: string,
     groupId = uniqueName('g'),
   ): { seen: IncomingMessage[]; start(): Promise<void> } {
     const seen: IncomingMessage[] = [];
-    return {
-      seen,
-      async start() {
-        consumers.push(
-          await startConsumer(kafka, publisher, {
-            groupId,
-            topics: [topic],
-            handler: async (m) => void seen.push(m),
-          }),
-        );
-      },
-    };
+    return { seen, start: () => consume(topic, async (m) => void seen.push(m), groupId) };
   }
 
   it('keeps per-key order across partitions', async () => {
@@ -77,16 +70,10 @@ describe('Kafka messaging', () => {
   it('dead-letters a poison message with its reason and raw bytes, and moves on', async () => {
     const { topic, dlt } = await topics();
     const handled: string[] = [];
-    consumers.push(
-      await startConsumer(kafka, publisher, {
-        groupId: uniqueName('g'),
-        topics: [topic],
-        handler: async (m) => {
-          if (m.value?.toString() === 'poison') throw new NonRetriableError('payload is not valid telemetry');
-          handled.push(m.value?.toString() ?? '');
-        },
-      }),
-    );
+    await consume(topic, async (m) => {
+      if (m.value?.toString() === 'poison') throw new NonRetriableError('payload is not valid telemetry');
+      handled.push(m.value?.toString() ?? '');
+    });
     const dead = collect(dlt);
     await dead.start();
     await publisher.publish(topic, [
@@ -111,16 +98,10 @@ describe('Kafka messaging', () => {
     const { topic, dlt } = await topics();
     let failuresLeft = 3;
     const handled: string[] = [];
-    consumers.push(
-      await startConsumer(kafka, publisher, {
-        groupId: uniqueName('g'),
-        topics: [topic],
-        handler: async (m) => {
-          if (failuresLeft-- > 0) throw new Error('database is down');
-          handled.push(m.value?.toString() ?? '');
-        },
-      }),
-    );
+    await consume(topic, async (m) => {
+      if (failuresLeft-- > 0) throw new Error('database is down');
+      handled.push(m.value?.toString() ?? '');
+    });
     const dead = collect(dlt);
     await dead.start();
     await publisher.publish(topic, [

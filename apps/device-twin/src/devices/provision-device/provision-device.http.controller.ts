@@ -2,11 +2,10 @@ import type { Actor } from '@fleet/core';
 import { CurrentActor, Roles } from '@fleet/auth';
 import { parseBody } from '@fleet/observability';
 import { commandMetadata } from '@fleet/platform';
-import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { TwinProjection } from '../twin/twin-projection';
 import { TWIN_STORE, type TwinStore } from '../twin/twin';
-import { Inject } from '@nestjs/common';
 import { ProvisionDeviceHandler } from './provision-device.handler';
 import { provisionDeviceRequest } from './provision-device.request';
 
