@@ -73,7 +73,7 @@ export default tseslint.config(
   {
     // The domain (files at the root of a feature folder) is pure: no framework, no I/O.
     files: ['apps/*/src/*/*.ts'],
-    ignores: ['**/*.spec.ts', '**/*.module.ts'],
+    ignores: ['**/*.spec.ts', '**/*.module.ts', 'apps/fleetctl/**'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,9 +1,16 @@
 import { compatibilityProblems, SchemaCatalogue, TOPIC_CATALOGUE } from '@fleet/contracts';
+import { isDeepStrictEqual } from 'node:util';
 import type { Type } from 'avsc';
 
 // Given every schema in schemas/, each version must stay readable by and able to read every
 // earlier version, so downstream analytics never break when we evolve a contract.
 const catalogue = SchemaCatalogue.load();
+
+/** Namespaces of domain events (`fleet.<aggregate>.<EventType>`, shaped `{ envelope, data }`). */
+const EVENT_NAMESPACES = ['fleet.device', 'fleet.command', 'fleet.campaign', 'fleet.alert', 'fleet.firmware'];
+/** Namespaces of records that are not domain events: shared types, and non-event topics' values. */
+const OTHER_NAMESPACES = ['fleet.common', 'fleet.telemetry'];
+const namespaceOf = (name: string) => name.slice(0, name.lastIndexOf('.'));
 
 describe('schemas/', () => {
   it('contains the event envelope and at least one event', () => {
@@ -36,7 +43,11 @@ describe('schemas/', () => {
       expect(undocumentedFields(versions.at(-1)!.type)).toEqual([]);
     });
 
-    if (name !== 'fleet.common.EventEnvelope' && name.split('.').length === 3) {
+    it('embeds every shared schema of the catalogue in its current version', () => {
+      expect(embeddedOutdatedSchemas(catalogue.latest(name).type)).toEqual([]);
+    });
+
+    if (EVENT_NAMESPACES.includes(namespaceOf(name))) {
       it('embeds the current event envelope unchanged', () => {
         const envelope = catalogue.latest('fleet.common.EventEnvelope');
         const field = (
@@ -49,11 +60,42 @@ describe('schemas/', () => {
     }
   });
 
+  it('places every schema in a namespace known to be of events or not', () => {
+    const unknown = catalogue
+      .names()
+      .filter((name) => ![...EVENT_NAMESPACES, ...OTHER_NAMESPACES].includes(namespaceOf(name)));
+    expect(unknown).toEqual([]);
+  });
+
   it('declares only schemas that exist in the topic catalogue', () => {
     const missing = TOPIC_CATALOGUE.flatMap((t) => t.schemas).filter((s) => !catalogue.names().includes(s));
     expect(missing).toEqual([]);
   });
 });
+
+/**
+ * Records nested in a schema that are themselves catalogue schemas (the envelope, shared types
+ * such as fleet.common.ConfigurationValue) but differ from the catalogue's latest version.
+ */
+function embeddedOutdatedSchemas(type: Type): string[] {
+  const outdated: string[] = [];
+  const visit = (schema: unknown, top: boolean): void => {
+    if (Array.isArray(schema)) return schema.forEach((s) => visit(s, false));
+    if (typeof schema !== 'object' || schema === null) return;
+    const s = schema as { name?: string; fields?: { type: unknown }[]; items?: unknown; values?: unknown };
+    if (!top && s.fields && s.name && catalogue.names().includes(s.name)) {
+      if (!isDeepStrictEqual(s, catalogue.latest(s.name).type.schema({ exportAttrs: true }))) {
+        outdated.push(s.name);
+      }
+      return;
+    }
+    s.fields?.forEach((f) => visit(f.type, false));
+    visit(s.items, false);
+    visit(s.values, false);
+  };
+  visit(type.schema({ exportAttrs: true }), true);
+  return outdated;
+}
 
 function undocumentedFields(type: Type, path = ''): string[] {
   const schema = type.schema({ exportAttrs: true });

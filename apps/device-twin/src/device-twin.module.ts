@@ -1,15 +1,23 @@
 import { PlatformModule, PG_POOL } from '@fleet/platform';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
-import type { DeviceTwinConfig } from './config';
+import { DEVICE_TWIN_CONFIG, type DeviceTwinConfig } from './config';
+import { ConfigureDeviceHttpController } from './devices/configure-device/configure-device.http.controller';
+import { credentialProviders } from './devices/credentials/credentials.providers';
+import { DeviceCommandHandler } from './devices/device-commands/device-command.handler';
 import { DeviceHistoryHttpController } from './devices/device-history/device-history.http.controller';
+import { DeviceStateHttpController } from './devices/device-state/device-state.http.controller';
 import { GetDeviceHttpController } from './devices/get-device/get-device.http.controller';
+import { ReadYourWrites } from './devices/http/read-your-writes';
+import { DeviceLifecycleHttpController } from './devices/lifecycle/device-lifecycle.http.controller';
 import { ProvisionDeviceHandler } from './devices/provision-device/provision-device.handler';
 import { ProvisionDeviceHttpController } from './devices/provision-device/provision-device.http.controller';
+import { DeviceEventsRelay } from './devices/relay-device-events/device-events.relay';
+import { RotateCredentialsHandler } from './devices/rotate-credentials/rotate-credentials.handler';
+import { RotateCredentialsHttpController } from './devices/rotate-credentials/rotate-credentials.http.controller';
 import { PostgresTwinStore } from './devices/twin/postgres-twin.store';
 import { TWIN_STORE } from './devices/twin/twin';
 import { TwinProjection } from './devices/twin/twin-projection';
-import { DeviceEventsRelay } from './devices/relay-device-events/device-events.relay';
 
 @Module({})
 export class DeviceTwinModule {
@@ -17,10 +25,23 @@ export class DeviceTwinModule {
     return {
       module: DeviceTwinModule,
       imports: [PlatformModule.forRoot({ service: 'device-twin', config })],
-      controllers: [ProvisionDeviceHttpController, GetDeviceHttpController, DeviceHistoryHttpController],
+      controllers: [
+        ProvisionDeviceHttpController,
+        GetDeviceHttpController,
+        DeviceHistoryHttpController,
+        DeviceStateHttpController,
+        DeviceLifecycleHttpController,
+        RotateCredentialsHttpController,
+        ConfigureDeviceHttpController,
+      ],
       providers: [
+        { provide: DEVICE_TWIN_CONFIG, useValue: config },
         { provide: TWIN_STORE, inject: [PG_POOL], useFactory: (pool: Pool) => new PostgresTwinStore(pool) },
+        ...credentialProviders,
+        DeviceCommandHandler,
         ProvisionDeviceHandler,
+        RotateCredentialsHandler,
+        ReadYourWrites,
         TwinProjection,
         DeviceEventsRelay,
       ],

@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '@fleet/event-store';
+import { toAvroConfigurationMap, type ConfigurationScalar } from './configuration-values';
 
 /** The Avro schema of a domain event: `fleet.<stream category>.<event type>`. */
 export function schemaNameForEvent(event: Pick<RecordedEvent, 'stream' | 'type'>): string {
@@ -39,6 +40,28 @@ export function toEventRecord(event: RecordedEvent): EventRecord {
       causationId: metadata.causationId,
       tenant: metadata.tenant,
     },
-    data: event.data,
+    data: toAvroData(schemaNameForEvent(event), event.data),
   };
+}
+
+type ConfigurationMap = Readonly<Record<string, ConfigurationScalar | null>>;
+
+/**
+ * Event data whose plain shape Avro cannot carry as is: configuration maps become maps of
+ * `fleet.common.ConfigurationValue`. Every other event's data is encoded unchanged (fields absent
+ * from its schema, such as sealed root keys, are dropped by the encoder).
+ */
+const AVRO_DATA: Readonly<Record<string, (data: Record<string, unknown>) => Record<string, unknown>>> = {
+  'fleet.device.DesiredConfigurationChanged': (data) => ({
+    ...data,
+    changes: toAvroConfigurationMap(data['changes'] as ConfigurationMap),
+  }),
+  'fleet.device.ConfigurationApplied': (data) => ({
+    ...data,
+    reported: toAvroConfigurationMap(data['reported'] as ConfigurationMap),
+  }),
+};
+
+export function toAvroData(schema: string, data: Record<string, unknown>): Record<string, unknown> {
+  return AVRO_DATA[schema]?.(data) ?? data;
 }

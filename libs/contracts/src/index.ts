@@ -3,3 +3,4 @@ export * from './avro-codec';
 export * from './topics';
 export * from './compatibility';
 export * from './event-records';
+export * from './configuration-values';

@@ -41,7 +41,20 @@ const eventTopic = (name: string, aggregate: string, schemas: string[]): TopicSp
 });
 
 export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
-  eventTopic(Topics.deviceEvents, 'device', ['fleet.device.DeviceProvisioned']),
+  eventTopic(Topics.deviceEvents, 'device', [
+    'fleet.device.DeviceProvisioned',
+    'fleet.device.DeviceActivated',
+    'fleet.device.DeviceSuspended',
+    'fleet.device.DeviceResumed',
+    'fleet.device.DeviceQuarantined',
+    'fleet.device.DeviceCredentialsRotated',
+    'fleet.device.DeviceDecommissioned',
+    'fleet.device.DeviceReEnrolled',
+    'fleet.device.DeviceLabelsChanged',
+    'fleet.device.DesiredConfigurationChanged',
+    'fleet.device.ConfigurationApplied',
+    'fleet.device.FirmwareVersionChanged',
+  ]),
   eventTopic(Topics.commandEvents, 'command', []),
   eventTopic(Topics.campaignEvents, 'campaign', []),
   eventTopic(Topics.alertEvents, 'alert', []),
@@ -51,7 +64,7 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
     retentionMs: 7 * DAY,
     compacted: false,
     key: 'device id',
-    schemas: [],
+    schemas: ['fleet.telemetry.DeviceTelemetry'],
     deadLetter: `${Topics.telemetry}.dlt`,
     description: 'Decoded device readings from ingestion; high volume, not part of any aggregate stream.',
   },

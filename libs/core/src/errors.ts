@@ -33,6 +33,11 @@ export class IllegalStateError extends FleetError {
   readonly code = 'ILLEGAL_STATE';
 }
 
+/** The caller's precondition (e.g. `If-Match` on a twin version) no longer holds. */
+export class PreconditionFailedError extends FleetError {
+  readonly code = 'PRECONDITION_FAILED';
+}
+
 /** Optimistic concurrency: the stream moved on since the caller read it. */
 export class ConcurrencyError extends FleetError {
   readonly code = 'WRONG_EXPECTED_REVISION';

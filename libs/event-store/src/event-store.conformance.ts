@@ -1,4 +1,5 @@
 import { ConcurrencyError } from '@fleet/core';
+import { registerBatchSubscriptionTests } from './conformance/batch.conformance';
 import { registerConcurrencyTest } from './conformance/concurrency.conformance';
 import {
   anEvent,
@@ -165,6 +166,7 @@ export function describeEventStoreConformance(name: string, factory: Conformance
     });
 
     registerSubscriptionTests(current);
+    registerBatchSubscriptionTests(current);
     registerConcurrencyTest(current);
   });
 }

@@ -63,16 +63,31 @@ export interface ReadAllOptions {
 /** Handles one event of a subscription; the checkpoint moves past it only once this resolves. */
 export type EventHandler = (event: RecordedEvent) => Promise<void>;
 
-export interface SubscribeOptions {
+/**
+ * Handles a batch: a run of consecutive events of the subscription in global order, at most
+ * `batchSize` of them, never empty. The checkpoint moves past the batch only once this resolves;
+ * when it rejects, the same batch (same events, same order) is retried whole after a backoff and
+ * nothing after it is delivered meanwhile, so a batch handler must tolerate seeing an event again.
+ */
+export type BatchHandler = (events: readonly RecordedEvent[]) => Promise<void>;
+
+/** What every subscription is given besides its handler. */
+export interface SubscribeCommonOptions {
   /** Durable name; the checkpoint is stored under it and the subscription resumes after it. */
   readonly subscriptionId: string;
   readonly streamPrefixes?: readonly string[];
-  readonly handler: EventHandler;
-  /** Events fetched per round trip; default 500. */
+  /** Events fetched per round trip, and the largest batch a `batchHandler` is given; default 500. */
   readonly batchSize?: number;
   /** Called when the handler or the store fails; the subscription retries after a backoff. */
   readonly onError?: (error: unknown) => void;
 }
+
+/** Exactly one of `handler` (event by event) and `batchHandler` (a batch at a time). */
+export type SubscribeOptions = SubscribeCommonOptions &
+  (
+    | { readonly handler: EventHandler; readonly batchHandler?: never }
+    | { readonly batchHandler: BatchHandler; readonly handler?: never }
+  );
 
 /** A running catch-up subscription. */
 export interface Subscription {
@@ -80,7 +95,7 @@ export interface Subscription {
   readonly checkpoint: GlobalPosition | undefined;
   /** Resolves once every event committed before this call has been handled. */
   caughtUp(): Promise<void>;
-  /** Finish the event in flight, persist the checkpoint, stop. */
+  /** Finish the event (or batch) in flight, persist the checkpoint, stop. */
   stop(): Promise<void>;
 }
 

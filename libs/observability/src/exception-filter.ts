@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import {
   ConcurrencyError,
+  PreconditionFailedError,
   ConflictError,
   FleetError,
   ForbiddenError,
@@ -48,6 +49,7 @@ const STATUS_BY_ERROR: ReadonlyArray<readonly [abstract new (...args: never[]) =
   [ConflictError, HttpStatus.CONFLICT],
   [IllegalStateError, HttpStatus.CONFLICT],
   [ConcurrencyError, HttpStatus.CONFLICT],
+  [PreconditionFailedError, HttpStatus.PRECONDITION_FAILED],
 ];
 
 /** Errors from Express middleware (body-parser's 413, 415...) follow the http-errors convention. */

@@ -1,4 +1,4 @@
-import type { RecordedEvent, SubscribeOptions } from '../event-store.port';
+import type { RecordedEvent, SubscribeCommonOptions } from '../event-store.port';
 import { type ConformanceTarget, deferred, events, uniquePrefix } from './fixtures';
 
 /** Subscription behaviour: catch-up, resume from the persisted checkpoint, stop, retries. */
@@ -6,7 +6,7 @@ export function registerSubscriptionTests(target: () => ConformanceTarget): void
   const store = () => target().store;
 
   /** A subscription to `prefix` that records the events it handled. */
-  const collect = (prefix: string, options: Partial<SubscribeOptions> = {}) => {
+  const collect = (prefix: string, options: Partial<SubscribeCommonOptions> = {}) => {
     const handled: RecordedEvent[] = [];
     const subscribe = () =>
       store().subscribe({

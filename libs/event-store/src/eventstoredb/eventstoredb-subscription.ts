@@ -2,11 +2,20 @@ import {
   START,
   streamNameFilter,
   type AllStreamRecordedEvent,
+  type AllStreamResolvedEvent,
   type AllStreamSubscription,
   type EventStoreDBClient,
 } from '@eventstore/db-client';
-import type { GlobalPosition, RecordedEvent, SubscribeOptions, Subscription } from '../event-store.port';
+import type {
+  BatchHandler,
+  EventHandler,
+  GlobalPosition,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+} from '../event-store.port';
 import { backoffDelay } from '@fleet/core';
+import { type Delivery, subscriptionDelivery } from '../shared/delivery';
 import { Waker } from '../shared/retry';
 
 /** What a subscription needs from its store. */
@@ -28,14 +37,26 @@ export interface EsdbSubscriptionSource {
 const CHECKPOINT_EVERY_EVENTS = 100;
 const CHECKPOINT_EVERY_MS = 1_000;
 const CAUGHT_UP_POLL_MS = 100;
+/** A batch that is not full yet is handed over once no event came for this long... */
+const BATCH_IDLE_MS = 20;
+/** ...or at the latest this long after its first event, so that a slow trickle is not held back. */
+const BATCH_MAX_WAIT_MS = 200;
 
 /**
  * Catch-up subscription on `$all`. At-least-once: the checkpoint is persisted every
  * {@link CHECKPOINT_EVERY_EVENTS} events or {@link CHECKPOINT_EVERY_MS}, and on `stop()`; a dropped
  * connection re-subscribes from the last handled event after a backoff.
+ *
+ * With a `batchHandler`, visible events are buffered in the order the server delivers them and
+ * handed over when `batchSize` of them are buffered, when the subscription has been idle for
+ * {@link BATCH_IDLE_MS} (it caught up) or {@link BATCH_MAX_WAIT_MS} after the first buffered one.
+ * The position moves past a batch only once its handler resolved; buffered events not handed over
+ * yet are dropped on a reconnect or `stop()` and delivered again from the last handled position.
  */
 export class EventStoreDbSubscription implements Subscription {
   private readonly backoff = new Waker();
+  private readonly delivery: Delivery;
+  private readonly batchSize: number;
   private readonly onError: (error: unknown) => void;
   private position: GlobalPosition | undefined;
   private persisted: GlobalPosition | undefined;
@@ -51,6 +72,7 @@ export class EventStoreDbSubscription implements Subscription {
     private readonly options: SubscribeOptions,
     checkpoint: GlobalPosition | undefined,
   ) {
+    ({ delivery: this.delivery, batchSize: this.batchSize } = subscriptionDelivery(options));
     this.onError =
       options.onError ?? ((error) => console.error(`subscription ${options.subscriptionId}`, error));
     this.position = checkpoint;
@@ -103,13 +125,15 @@ export class EventStoreDbSubscription implements Subscription {
       const subscription = this.subscribe();
       this.current = subscription;
       try {
-        for await (const { event } of subscription) {
-          if (!event || !this.source.isVisible(event)) continue;
-          if (!(await this.handle(this.source.toRecordedEvent(event)))) break;
+        const handled =
+          this.delivery.kind === 'batch'
+            ? this.consumeBatches(subscription, this.delivery.handler)
+            : this.consumeEach(subscription, this.delivery.handler);
+        for await (const count of handled) {
           failures = 0;
-          this.position = event.position;
+          this.unpersisted += count;
           if (
-            ++this.unpersisted >= CHECKPOINT_EVERY_EVENTS ||
+            this.unpersisted >= CHECKPOINT_EVERY_EVENTS ||
             Date.now() - this.lastPersistAt >= CHECKPOINT_EVERY_MS
           ) {
             await this.persist();
@@ -136,11 +160,68 @@ export class EventStoreDbSubscription implements Subscription {
     return this.source.client.subscribeToAll({ fromPosition: this.position ?? START, filter });
   }
 
-  /** Retries a failing handler on the same event until it succeeds; false when stopped meanwhile. */
-  private async handle(event: RecordedEvent): Promise<boolean> {
+  /**
+   * Hands the subscription's visible events over one by one, yielding 1 each time the position moved
+   * past one; ends when the subscription ends or is stopped.
+   */
+  private async *consumeEach(
+    subscription: AllStreamSubscription,
+    handler: EventHandler,
+  ): AsyncGenerator<number> {
+    for await (const { event } of subscription) {
+      if (!event || !this.source.isVisible(event)) continue;
+      const recorded = this.source.toRecordedEvent(event);
+      if (!(await this.retrying(() => handler(recorded)))) return;
+      this.position = event.position;
+      yield 1;
+    }
+  }
+
+  /**
+   * Hands the subscription's visible events over in batches (see the class comment), yielding the
+   * size of each batch once the position moved past it; ends when the subscription ends or is stopped.
+   */
+  private async *consumeBatches(
+    subscription: AllStreamSubscription,
+    handler: BatchHandler,
+  ): AsyncGenerator<number> {
+    const iterator = subscription[Symbol.asyncIterator]();
+    let buffer: RecordedEvent[] = [];
+    let firstBufferedAt = 0;
+    // The read in progress; it outlives an idle wait that ends first and is awaited again after the flush.
+    let next: Promise<IteratorResult<AllStreamResolvedEvent>> | undefined;
+    try {
+      for (;;) {
+        next ??= iterator.next();
+        const waitMs = Math.min(BATCH_IDLE_MS, firstBufferedAt + BATCH_MAX_WAIT_MS - Date.now());
+        const result = buffer.length === 0 ? await next : await settledWithin(next, Math.max(0, waitMs));
+        if (result !== undefined) {
+          next = undefined;
+          if (result.done) return;
+          const { event } = result.value;
+          if (!event || !this.source.isVisible(event)) continue;
+          if (buffer.length === 0) firstBufferedAt = Date.now();
+          buffer.push(this.source.toRecordedEvent(event));
+          if (buffer.length < this.batchSize) continue;
+        }
+        // Full, idle or waited long enough: hand the batch over, the same array on every attempt.
+        const batch = buffer;
+        buffer = [];
+        if (!(await this.retrying(() => handler(batch)))) return;
+        this.position = batch.at(-1)!.position;
+        yield batch.length;
+      }
+    } finally {
+      // A read left pending when stopping or failing must not surface as an unhandled rejection.
+      next?.catch(() => undefined);
+    }
+  }
+
+  /** Retries a failing handler call until it succeeds; false when stopped meanwhile. */
+  private async retrying(call: () => Promise<void>): Promise<boolean> {
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
-        await this.options.handler(event);
+        await call();
         return true;
       } catch (error) {
         this.onError(error);
@@ -157,6 +238,17 @@ export class EventStoreDbSubscription implements Subscription {
     this.persisted = position;
     this.unpersisted = 0;
     this.lastPersistAt = Date.now();
+  }
+}
+
+/** What `promise` settles to, or undefined if it has not settled within `ms` (it keeps running). */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

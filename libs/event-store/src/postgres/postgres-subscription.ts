@@ -1,4 +1,5 @@
 import type {
+  BatchHandler,
   EventHandler,
   GlobalPosition,
   RecordedEvent,
@@ -6,6 +7,7 @@ import type {
   Subscription,
 } from '../event-store.port';
 import { backoffDelay } from '@fleet/core';
+import { type Delivery, subscriptionDelivery } from '../shared/delivery';
 import { Waker } from '../shared/retry';
 
 /** A page of the global log plus the horizon below which the log can no longer change. */
@@ -40,16 +42,15 @@ interface Waiter {
   reject(error: Error): void;
 }
 
-const DEFAULT_BATCH_SIZE = 500;
-
 /**
  * Catch-up subscription over the transaction-ordered log (see `PostgresStatements.readAll`).
  * Delivery is at-least-once: the checkpoint is persisted after each batch, every
  * `checkpointIntervalMs` within a batch and on `stop()`; after a crash, the events handled since
- * the last persisted checkpoint are delivered again.
+ * the last persisted checkpoint are delivered again. A page read from the log is the batch a
+ * `batchHandler` is given.
  */
 export class PostgresSubscription implements Subscription {
-  private readonly handler: EventHandler;
+  private readonly delivery: Delivery;
   private readonly batchSize: number;
   private readonly onError: (error: unknown) => void;
   /** Woken by notifications, `caughtUp()` and `stop()`: ends the idle wait. */
@@ -73,8 +74,7 @@ export class PostgresSubscription implements Subscription {
     private readonly settings: PostgresSubscriptionSettings,
     checkpoint: GlobalPosition | undefined,
   ) {
-    this.handler = options.handler;
-    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    ({ delivery: this.delivery, batchSize: this.batchSize } = subscriptionDelivery(options));
     this.onError =
       options.onError ?? ((error) => console.error(`subscription ${options.subscriptionId}`, error));
     this.position = checkpoint;
@@ -129,11 +129,8 @@ export class PostgresSubscription implements Subscription {
       try {
         const page = await this.source.read(this.position, this.batchSize, this.options.streamPrefixes);
         failures = 0;
-        for (const event of page.events) {
-          if (!(await this.handle(event))) break;
-          this.position = event.position;
-          if (Date.now() - this.lastPersistAt >= this.settings.checkpointIntervalMs) await this.persist();
-        }
+        if (this.delivery.kind === 'batch') await this.handleBatch(this.delivery.handler, page.events);
+        else await this.handleEach(this.delivery.handler, page.events);
         await this.persist();
         if (this.stopping) break;
         // A short page means everything below its horizon has now been handled.
@@ -150,11 +147,26 @@ export class PostgresSubscription implements Subscription {
     await this.persist().catch(this.onError);
   }
 
-  /** Retries a failing handler on the same event until it succeeds; false when stopped meanwhile. */
-  private async handle(event: RecordedEvent): Promise<boolean> {
+  /** Hands the page over event by event; stops early when the subscription is stopped. */
+  private async handleEach(handler: EventHandler, events: readonly RecordedEvent[]): Promise<void> {
+    for (const event of events) {
+      if (!(await this.retrying(() => handler(event)))) return;
+      this.position = event.position;
+      if (Date.now() - this.lastPersistAt >= this.settings.checkpointIntervalMs) await this.persist();
+    }
+  }
+
+  /** Hands the whole page over at once; the position moves past it only once the handler resolved. */
+  private async handleBatch(handler: BatchHandler, events: readonly RecordedEvent[]): Promise<void> {
+    const last = events.at(-1);
+    if (last && (await this.retrying(() => handler(events)))) this.position = last.position;
+  }
+
+  /** Retries a failing handler call until it succeeds; false when stopped meanwhile. */
+  private async retrying(call: () => Promise<void>): Promise<boolean> {
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
-        await this.handler(event);
+        await call();
         return true;
       } catch (error) {
         this.onError(error);

@@ -7,15 +7,37 @@ export interface EventRelayOptions {
   readonly subscriptionId: string;
   /** Stream categories this relay owns, e.g. `['device-']`. */
   readonly streamPrefixes: readonly string[];
+  /** Events read from the store and relayed per batch; default 500 (the store's default). */
+  readonly batchSize?: number;
   readonly onError?: (error: unknown) => void;
+  /** Called per event, in store order within its topic, once Kafka acknowledged its record. */
   readonly onRelayed?: (event: RecordedEvent, topic: string) => void;
+  /** Largest produce request; default {@link DEFAULT_CHUNK_LIMITS}. */
+  readonly requestLimits?: ChunkLimits;
 }
+
+/** Limits of one produce request, well below Kafka's default `message.max.bytes` of 1 MiB. */
+export interface ChunkLimits {
+  readonly maxMessages: number;
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_CHUNK_LIMITS: ChunkLimits = { maxMessages: 500, maxBytes: 900 * 1024 };
+
+/** Bytes a record adds to a request besides its key, value and headers (lengths, offsets, ...). */
+const RECORD_OVERHEAD_BYTES = 64;
 
 /**
  * Moves domain events from the event store's log to Kafka. The only path from store to bus: the
- * store's checkpointed subscription advances only after Kafka acknowledged the record, so a crash
+ * store's checkpointed subscription advances only after Kafka acknowledged the records, so a crash
  * republishes (consumers deduplicate by event id) but never loses an event, and there is no
  * second write beside the append that could disagree with it.
+ *
+ * Events are relayed a batch at a time: the batch's events are grouped by topic, keeping their
+ * store order (so a stream's events stay in order within its topic), and each topic's records go
+ * out in as few produce requests as {@link ChunkLimits} allow, one after the other. The checkpoint
+ * moves past the batch once every request has been acknowledged; if one fails, the whole batch is
+ * published again after a backoff, duplicates included.
  */
 export class EventRelay {
   private subscription?: Subscription;
@@ -31,7 +53,8 @@ export class EventRelay {
     this.subscription = await this.store.subscribe({
       subscriptionId: this.options.subscriptionId,
       streamPrefixes: this.options.streamPrefixes,
-      handler: (event) => this.relay(event),
+      batchHandler: (events) => this.relay(events),
+      ...(this.options.batchSize === undefined ? {} : { batchSize: this.options.batchSize }),
       ...(this.options.onError ? { onError: this.options.onError } : {}),
     });
   }
@@ -46,11 +69,38 @@ export class EventRelay {
     await this.subscription?.stop();
   }
 
-  private async relay(event: RecordedEvent): Promise<void> {
-    const topic = topicForStream(event.stream);
-    if (!topic) throw new Error(`no topic for stream ${event.stream}`);
-    await this.publisher.publish(topic, [toMessage(event, this.codec)]);
-    this.options.onRelayed?.(event, topic);
+  private async relay(events: readonly RecordedEvent[]): Promise<void> {
+    // Everything is encoded before anything is sent: an event that cannot be fails the batch whole.
+    const byTopic = new Map<string, { events: RecordedEvent[]; messages: OutgoingMessage[] }>();
+    for (const event of events) {
+      const topic = topicForStream(event.stream);
+      if (!topic) throw new Error(`no topic for stream ${event.stream}`);
+      let group = byTopic.get(topic);
+      if (!group) byTopic.set(topic, (group = { events: [], messages: [] }));
+      group.events.push(event);
+      group.messages.push(toMessage(event, this.codec));
+    }
+    // Topics are independent, so they go out side by side; within one, requests go one after the
+    // other so that a key's records keep their order. All settle before the batch fails, so that
+    // its retry never races a request of the failed attempt.
+    const results = await Promise.allSettled(
+      [...byTopic].map(([topic, group]) => this.publishInOrder(topic, group.events, group.messages)),
+    );
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async publishInOrder(
+    topic: string,
+    events: readonly RecordedEvent[],
+    messages: readonly OutgoingMessage[],
+  ): Promise<void> {
+    let sent = 0;
+    for (const chunk of chunkMessages(messages, this.options.requestLimits)) {
+      await this.publisher.publish(topic, chunk);
+      for (const event of events.slice(sent, sent + chunk.length)) this.options.onRelayed?.(event, topic);
+      sent += chunk.length;
+    }
   }
 }
 
@@ -69,4 +119,36 @@ export function toMessage(event: RecordedEvent, codec: AvroCodec): OutgoingMessa
       'correlation-id': event.metadata.correlationId,
     },
   };
+}
+
+/**
+ * Splits `messages` in order into runs of at most `maxMessages` records and about `maxBytes`; a
+ * record larger than `maxBytes` on its own goes alone (the broker decides whether it fits).
+ */
+export function chunkMessages(
+  messages: readonly OutgoingMessage[],
+  limits: ChunkLimits = DEFAULT_CHUNK_LIMITS,
+): OutgoingMessage[][] {
+  const chunks: OutgoingMessage[][] = [];
+  let chunk: OutgoingMessage[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = messageSize(message);
+    if (chunk.length > 0 && (chunk.length >= limits.maxMessages || bytes + size > limits.maxBytes)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(message);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+function messageSize(message: OutgoingMessage): number {
+  let size = RECORD_OVERHEAD_BYTES + Buffer.byteLength(message.key) + message.value.length;
+  for (const [name, value] of Object.entries(message.headers ?? {}))
+    size += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return size;
 }

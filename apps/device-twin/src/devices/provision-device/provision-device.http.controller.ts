@@ -2,10 +2,9 @@ import type { Actor } from '@fleet/core';
 import { CurrentActor, Roles } from '@fleet/auth';
 import { parseBody } from '@fleet/observability';
 import { commandMetadata } from '@fleet/platform';
-import { Body, Controller, Headers, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { TwinProjection } from '../twin/twin-projection';
-import { TWIN_STORE, type TwinStore } from '../twin/twin';
+import { ReadYourWrites } from '../http/read-your-writes';
 import { ProvisionDeviceHandler } from './provision-device.handler';
 import { provisionDeviceRequest } from './provision-device.request';
 
@@ -13,13 +12,13 @@ import { provisionDeviceRequest } from './provision-device.request';
 export class ProvisionDeviceHttpController {
   constructor(
     private readonly handler: ProvisionDeviceHandler,
-    private readonly projection: TwinProjection,
-    @Inject(TWIN_STORE) private readonly twins: TwinStore,
+    private readonly readYourWrites: ReadYourWrites,
   ) {}
 
   /**
-   * Provisions a device. Answers 201 with the twin once the read model shows it (read your
-   * writes), or 202 with its id and version when the projection lags behind.
+   * Provisions a device: 201 with the twin and the credential's one-time secret (or AppKey);
+   * 200 with the existing twin when the serial is already provisioned (idempotent by serial);
+   * 202 when the read model lags behind.
    */
   @Post()
   @HttpCode(201)
@@ -31,13 +30,19 @@ export class ProvisionDeviceHttpController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
     const request = parseBody(provisionDeviceRequest, body);
-    const { deviceId, version } = await this.handler.handle(
+    const outcome = await this.handler.handle(
       request,
       commandMetadata({ actor, reason: request.reason ?? null, correlationId }),
     );
-    response.location(`/devices/${encodeURIComponent(deviceId)}`).setHeader('ETag', `"${version}"`);
-    if (await this.projection.waitFor(deviceId, version)) return this.twins.find(deviceId);
-    response.status(202);
-    return { deviceId, version, status: 'accepted' };
+    response.location(`/devices/${encodeURIComponent(outcome.deviceId)}`);
+    if (!outcome.created) response.status(200);
+    const twin = await this.readYourWrites.twinAt(response, outcome.deviceId, outcome.version);
+    return {
+      ...twin,
+      created: outcome.created,
+      ...(outcome.oneTime && Object.keys(outcome.oneTime).length > 0
+        ? { oneTimeCredentials: { ...outcome.oneTime, notice: 'shown once; store it in the device now' } }
+        : {}),
+    };
   }
 }

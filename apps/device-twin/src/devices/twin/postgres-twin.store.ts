@@ -1,100 +1,220 @@
 import type { RecordedEvent } from '@fleet/event-store';
-import type { Pool } from 'pg';
-import type { DeviceEvent } from '../device';
-import type { DeviceTwin, TwinStore } from './twin';
+import type { Pool, PoolClient } from 'pg';
+import { REGION_LIMITS } from '../configuration';
+import type { Connectivity, DeviceTwin, TwinStore } from './twin';
+import { TWIN_WRITE_LOCK, twinSchemaSql, twinTables, type TwinTables } from './twin-tables';
+import {
+  evolveTwin,
+  expectedIntervalSeconds,
+  offlineAfterSeconds,
+  timelineChanged,
+  twinDelta,
+  type TwinView,
+} from './twin-view';
+
+/** A period of a device's searchable facts, starting at `validFrom`. */
+interface TimelineRow {
+  readonly view: TwinView;
+  readonly validFrom: string;
+  validTo: string | null;
+}
 
 /**
- * The twin table. Each row carries the number of events applied (`version`), and every update is
- * conditional on it, so a redelivered event (at-least-once subscription) is applied exactly once.
+ * The twin tables in PostgreSQL. Each batch of events is folded with the pure `evolveTwin` over the
+ * rows it touches, inside one transaction; a row's `version` makes redelivered events no-ops.
  */
 export class PostgresTwinStore implements TwinStore {
   constructor(
     private readonly pool: Pool,
-    private readonly table = 'device_twin.devices',
+    readonly tables: TwinTables = twinTables(),
   ) {}
 
   async ensureSchema(): Promise<void> {
-    const schema = this.table.split('.')[0] as string;
-    await this.pool.query(`
-      create schema if not exists ${schema};
-      create table if not exists ${this.table} (
-        device_id text primary key,
-        tenant text not null,
-        serial text not null,
-        manufacturer text not null,
-        model text not null,
-        hardware_revision text,
-        firmware_version text,
-        tags text[] not null default '{}',
-        attributes jsonb not null default '{}',
-        status text not null,
-        desired jsonb not null default '{}',
-        reported jsonb not null default '{}',
-        version bigint not null,
-        provisioned_at timestamptz not null,
-        provisioned_by text not null,
-        updated_at timestamptz not null
-      )`);
+    await this.pool.query(twinSchemaSql(this.tables));
   }
 
-  async apply(event: RecordedEvent): Promise<void> {
-    const domain = event as unknown as DeviceEvent;
-    const version = Number(event.revision) + 1;
-    switch (domain.type) {
-      case 'DeviceProvisioned': {
-        const d = domain.data;
-        await this.pool.query(
-          `insert into ${this.table} (device_id, tenant, serial, manufacturer, model, hardware_revision,
-             firmware_version, tags, attributes, status, version, provisioned_at, provisioned_by, updated_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $11, $12, $11)
-           on conflict (device_id) do nothing`,
-          [
-            d.deviceId,
-            event.metadata.tenant,
-            d.serial,
-            d.manufacturer,
-            d.model,
-            d.hardwareRevision,
-            d.firmwareVersion,
-            d.tags,
-            d.attributes,
-            version,
-            event.metadata.occurredAt,
-            event.metadata.actor.id,
-          ],
-        );
-        return;
-      }
-      default:
-        // Event types this projection does not know yet leave the twin as it is.
-        return;
+  async applyBatch(events: readonly RecordedEvent[]): Promise<void> {
+    const deviceEvents = events.filter((e) => e.stream.startsWith('device-'));
+    if (deviceEvents.length === 0) return;
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query(`select pg_advisory_xact_lock_shared(${TWIN_WRITE_LOCK})`);
+      const ids = [...new Set(deviceEvents.map((e) => e.stream.slice('device-'.length)))];
+      const { rows } = await client.query<{ device_id: string; view: TwinView }>(
+        `select device_id, view from ${this.tables.devices} where device_id = any($1) for update`,
+        [ids],
+      );
+      const before = new Map(rows.map((r) => [r.device_id, r.view]));
+      const { views, timeline } = foldBatch(before, deviceEvents);
+      await writeViews(client, this.tables, [...views.values()]);
+      await writeTimeline(client, this.tables, timeline);
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
     }
   }
 
   async find(deviceId: string): Promise<DeviceTwin | undefined> {
-    const { rows } = await this.pool.query(`select * from ${this.table} where device_id = $1`, [deviceId]);
+    const { rows } = await this.pool.query<TwinRow>(
+      `select d.view, ${CONNECTIVITY_COLUMNS}
+       from ${this.tables.devices} d left join ${this.tables.connectivity} c using (device_id)
+       where d.device_id = $1`,
+      [deviceId],
+    );
     const row = rows[0];
-    return row ? toTwin(row) : undefined;
+    return row ? toDeviceTwin(row) : undefined;
+  }
+
+  /** The twin as stored, without connectivity; for comparisons with a rebuild. */
+  async version(deviceId: string): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ version: string }>(
+      `select version from ${this.tables.devices} where device_id = $1`,
+      [deviceId],
+    );
+    return rows[0] ? Number(rows[0].version) : undefined;
   }
 }
 
-function toTwin(row: Record<string, unknown>): DeviceTwin {
+/** Folds events over the current views; returns the changed views and the new timeline periods. */
+export function foldBatch(
+  current: ReadonlyMap<string, TwinView>,
+  events: readonly RecordedEvent[],
+): { views: Map<string, TwinView>; timeline: TimelineRow[] } {
+  const views = new Map<string, TwinView>();
+  const periods = new Map<string, TimelineRow[]>();
+  for (const event of events) {
+    const deviceId = event.stream.slice('device-'.length);
+    const before = views.get(deviceId) ?? current.get(deviceId);
+    const after = evolveTwin(before, event);
+    if (!after || after === before) continue;
+    views.set(deviceId, after);
+    if (timelineChanged(before, after)) {
+      const list = periods.get(deviceId) ?? [];
+      const previous = list.at(-1);
+      if (previous) previous.validTo = event.metadata.occurredAt;
+      list.push({ view: after, validFrom: event.metadata.occurredAt, validTo: null });
+      periods.set(deviceId, list);
+    }
+  }
+  return { views, timeline: [...periods.values()].flat() };
+}
+
+/** Upserts views; a row only moves forward (`version` guard), so replays cannot roll it back. */
+export async function writeViews(
+  client: Pick<PoolClient, 'query'>,
+  tables: TwinTables,
+  views: readonly TwinView[],
+): Promise<void> {
+  if (views.length === 0) return;
+  await client.query(
+    `insert into ${tables.devices} (device_id, tenant, serial, manufacturer, model, firmware_version, status,
+       region, device_class, tags, expected_interval_s, version, provisioned_at, updated_at, view)
+     select v->>'deviceId', v->>'tenant', v->>'serial', v->>'manufacturer', v->>'model', v->>'firmwareVersion',
+       v->>'status', v->>'region', v->'deviceClass'->>'kind',
+       array(select jsonb_array_elements_text(v->'tags')), (x->>'interval')::int, (v->>'version')::bigint,
+       (v->>'provisionedAt')::timestamptz, (v->>'updatedAt')::timestamptz, v
+     from jsonb_array_elements($1::jsonb) as x, lateral (select x->'view' as v) as y
+     on conflict (device_id) do update set
+       tenant = excluded.tenant, serial = excluded.serial, manufacturer = excluded.manufacturer,
+       model = excluded.model, firmware_version = excluded.firmware_version, status = excluded.status,
+       region = excluded.region, device_class = excluded.device_class, tags = excluded.tags,
+       expected_interval_s = excluded.expected_interval_s, version = excluded.version,
+       updated_at = excluded.updated_at, view = excluded.view
+     where ${tables.devices}.version < excluded.version`,
+    [JSON.stringify(views.map((view) => ({ view, interval: expectedIntervalSeconds(view) })))],
+  );
+}
+
+/** Closes each device's open period where its first new period starts, then adds the new periods. */
+export async function writeTimeline(
+  client: Pick<PoolClient, 'query'>,
+  tables: TwinTables,
+  rows: readonly TimelineRow[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const firsts = new Map<string, TimelineRow>();
+  for (const row of rows) if (!firsts.has(row.view.deviceId)) firsts.set(row.view.deviceId, row);
+  await client.query(
+    `update ${tables.timeline} t set valid_to = x.valid_from
+     from unnest($1::text[], $2::timestamptz[], $3::bigint[]) as x(device_id, valid_from, version)
+     where t.device_id = x.device_id and t.valid_to is null and t.version < x.version`,
+    [
+      [...firsts.keys()],
+      [...firsts.values()].map((r) => r.validFrom),
+      [...firsts.values()].map((r) => r.view.version),
+    ],
+  );
+  await client.query(
+    `insert into ${tables.timeline} (device_id, version, valid_from, valid_to, serial, manufacturer, model,
+       firmware_version, status, region, tags)
+     select r->>'deviceId', (r->>'version')::bigint, (r->>'validFrom')::timestamptz, (r->>'validTo')::timestamptz,
+       r->>'serial', r->>'manufacturer', r->>'model', r->>'firmwareVersion', r->>'status', r->>'region',
+       array(select jsonb_array_elements_text(r->'tags'))
+     from jsonb_array_elements($1::jsonb) as r
+     on conflict (device_id, version) do nothing`,
+    [
+      JSON.stringify(
+        rows.map(({ view, validFrom, validTo }) => ({
+          deviceId: view.deviceId,
+          version: view.version,
+          validFrom,
+          validTo,
+          serial: view.serial,
+          manufacturer: view.manufacturer,
+          model: view.model,
+          firmwareVersion: view.firmwareVersion,
+          status: view.status,
+          region: view.region,
+          tags: view.tags,
+        })),
+      ),
+    ],
+  );
+}
+
+/** Columns of `connectivity c` that {@link toDeviceTwin} reads. */
+export const CONNECTIVITY_COLUMNS = `c.last_seen_at, c.battery_percent, c.rssi, c.snr, c.uplink_count,
+  c.downlink_count, c.airtime_window_start, c.airtime_ms`;
+
+export interface TwinRow {
+  view: TwinView;
+  last_seen_at: Date | null;
+  battery_percent: number | null;
+  rssi: number | null;
+  snr: number | null;
+  uplink_count: string | null;
+  downlink_count: string | null;
+  airtime_window_start: Date | null;
+  airtime_ms: number | null;
+}
+
+export function toDeviceTwin(row: TwinRow, now = new Date()): DeviceTwin {
+  const view = row.view;
+  return { ...view, delta: twinDelta(view), connectivity: toConnectivity(view, row, now) };
+}
+
+function toConnectivity(view: TwinView, row: TwinRow, now: Date): Connectivity | null {
+  if (!row.last_seen_at) return null;
+  const silentFor = (now.getTime() - row.last_seen_at.getTime()) / 1000;
+  const dutyCycle = view.region ? REGION_LIMITS[view.region].dutyCycle : null;
+  const windowStart = row.airtime_window_start;
+  const currentWindow = windowStart !== null && now.getTime() - windowStart.getTime() < 3_600_000;
   return {
-    deviceId: row['device_id'] as string,
-    tenant: row['tenant'] as string,
-    serial: row['serial'] as string,
-    manufacturer: row['manufacturer'] as string,
-    model: row['model'] as string,
-    hardwareRevision: row['hardware_revision'] as string | null,
-    firmwareVersion: row['firmware_version'] as string | null,
-    tags: row['tags'] as string[],
-    attributes: row['attributes'] as Record<string, string>,
-    status: row['status'] as string,
-    desired: row['desired'] as Record<string, unknown>,
-    reported: row['reported'] as Record<string, unknown>,
-    version: Number(row['version']),
-    provisionedAt: (row['provisioned_at'] as Date).toISOString(),
-    provisionedBy: row['provisioned_by'] as string,
-    updatedAt: (row['updated_at'] as Date).toISOString(),
+    lastSeenAt: row.last_seen_at.toISOString(),
+    online: silentFor <= offlineAfterSeconds(expectedIntervalSeconds(view)),
+    batteryPercent: row.battery_percent,
+    rssi: row.rssi,
+    snr: row.snr,
+    uplinkCount: Number(row.uplink_count ?? 0),
+    downlinkCount: Number(row.downlink_count ?? 0),
+    airtime: {
+      windowStart: windowStart?.toISOString() ?? null,
+      usedMs: currentWindow ? (row.airtime_ms ?? 0) : 0,
+      budgetMs: dutyCycle === null ? null : dutyCycle * 3_600_000,
+    },
   };
 }

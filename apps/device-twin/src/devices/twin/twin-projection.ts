@@ -35,9 +35,10 @@ export class TwinProjection implements OnApplicationBootstrap, OnModuleDestroy {
     this.subscription = await this.store.subscribe({
       subscriptionId: TwinProjection.subscriptionId,
       streamPrefixes: ['device-'],
-      handler: async (event) => {
-        await this.twins.apply(event);
-        this.notify(event.stream.slice('device-'.length), Number(event.revision) + 1);
+      batchHandler: async (events) => {
+        await this.twins.applyBatch(events);
+        for (const event of events)
+          this.notify(event.stream.slice('device-'.length), Number(event.revision) + 1);
       },
       onError: (error) => this.logger.error({ err: error }, 'twin projection failed; retrying'),
     });

@@ -1,17 +1,29 @@
 import type { RecordedEvent } from '@fleet/event-store';
-import type { DeviceProvisionedData } from '../device';
+import type { Configuration } from '../configuration';
+import type { TwinView } from './twin-view';
 
-/** The twin read model of one device, as the API returns it. */
-export interface DeviceTwin extends DeviceProvisionedData {
-  readonly tenant: string;
-  readonly status: string;
-  readonly desired: Readonly<Record<string, unknown>>;
-  readonly reported: Readonly<Record<string, unknown>>;
-  /** Number of events applied; the ETag of the twin. */
-  readonly version: number;
-  readonly provisionedAt: string;
-  readonly provisionedBy: string;
-  readonly updatedAt: string;
+/** What telemetry tells about a device's link, kept beside the event-sourced twin. */
+export interface Connectivity {
+  readonly lastSeenAt: string;
+  readonly online: boolean;
+  readonly batteryPercent: number | null;
+  readonly rssi: number | null;
+  readonly snr: number | null;
+  readonly uplinkCount: number;
+  readonly downlinkCount: number;
+  readonly airtime: {
+    /** Start of the current one-hour duty-cycle window. */
+    readonly windowStart: string | null;
+    readonly usedMs: number;
+    /** Air time allowed per window by the band plan's duty cycle; null when it has none. */
+    readonly budgetMs: number | null;
+  };
+}
+
+/** The twin as the API returns it. */
+export interface DeviceTwin extends TwinView {
+  readonly delta: Configuration;
+  readonly connectivity: Connectivity | null;
 }
 
 export const TWIN_STORE = Symbol('TWIN_STORE');
@@ -19,7 +31,7 @@ export const TWIN_STORE = Symbol('TWIN_STORE');
 /** Where the twin read model lives; disposable, rebuilt from the event store. */
 export interface TwinStore {
   ensureSchema(): Promise<void>;
-  /** Applies one event; a no-op when the twin already reflects that revision (redelivery). */
-  apply(event: RecordedEvent): Promise<void>;
+  /** Applies a run of device events in one transaction; events already reflected are skipped. */
+  applyBatch(events: readonly RecordedEvent[]): Promise<void>;
   find(deviceId: string): Promise<DeviceTwin | undefined>;
 }

@@ -1,0 +1,105 @@
+/**
+ * Names and DDL of the twin read model. `devices` and `timeline` are rebuilt from the event store
+ * (a rebuild fills `*_next` tables and swaps them in); `connectivity` comes from telemetry and is
+ * never rebuilt. `timeline` keeps one row per period in which a device's searchable facts stayed
+ * the same, for fleet queries at a point in time.
+ */
+export interface TwinTables {
+  readonly schema: string;
+  readonly devices: string;
+  readonly timeline: string;
+  readonly connectivity: string;
+  readonly telemetryOffsets: string;
+}
+
+export const TWIN_SCHEMA = 'device_twin';
+
+export function twinTables(schema = TWIN_SCHEMA, suffix = ''): TwinTables {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema) || !/^[a-z0-9_]*$/.test(suffix)) {
+    throw new Error(`invalid twin table names: ${schema} ${suffix}`);
+  }
+  return {
+    schema,
+    devices: `${schema}.devices${suffix}`,
+    timeline: `${schema}.timeline${suffix}`,
+    connectivity: `${schema}.connectivity`,
+    telemetryOffsets: `${schema}.telemetry_offsets`,
+  };
+}
+
+/** Lock taken shared by every projection write and exclusively by a rebuild's final swap. */
+export const TWIN_WRITE_LOCK = `hashtext('fleet-device-twin-write')`;
+
+/** DDL of the rebuildable tables; `suffix` names a rebuild's copy. */
+export function rebuildableTablesSql(t: TwinTables): string {
+  const base = (name: string) => name.slice(t.schema.length + 1);
+  return `
+create table if not exists ${t.devices} (
+  device_id text primary key,
+  tenant text not null,
+  serial text not null,
+  manufacturer text not null,
+  model text not null,
+  firmware_version text,
+  status text not null,
+  region text,
+  device_class text not null,
+  tags text[] not null,
+  expected_interval_s integer not null,
+  version bigint not null,
+  provisioned_at timestamptz not null,
+  updated_at timestamptz not null,
+  view jsonb not null
+);
+create index if not exists ${base(t.devices)}_serial on ${t.devices} (serial);
+create index if not exists ${base(t.devices)}_model on ${t.devices} (manufacturer, model);
+create index if not exists ${base(t.devices)}_firmware on ${t.devices} (firmware_version);
+create index if not exists ${base(t.devices)}_status on ${t.devices} (status);
+create index if not exists ${base(t.devices)}_region on ${t.devices} (region);
+create index if not exists ${base(t.devices)}_tags on ${t.devices} using gin (tags);
+create index if not exists ${base(t.devices)}_updated on ${t.devices} (updated_at, device_id);
+create index if not exists ${base(t.devices)}_provisioned on ${t.devices} (provisioned_at, device_id);
+create table if not exists ${t.timeline} (
+  device_id text not null,
+  version bigint not null,
+  valid_from timestamptz not null,
+  valid_to timestamptz,
+  serial text not null,
+  manufacturer text not null,
+  model text not null,
+  firmware_version text,
+  status text not null,
+  region text,
+  tags text[] not null,
+  primary key (device_id, version)
+);
+create index if not exists ${base(t.timeline)}_firmware on ${t.timeline} (firmware_version, valid_from);
+create index if not exists ${base(t.timeline)}_period on ${t.timeline} (valid_from, valid_to);`;
+}
+
+export function twinSchemaSql(t: TwinTables): string {
+  return `
+select pg_advisory_xact_lock(hashtext('fleet-device-twin-ddl'));
+create schema if not exists ${t.schema};
+${rebuildableTablesSql(t)}
+create table if not exists ${t.connectivity} (
+  device_id text primary key,
+  last_seen_at timestamptz not null,
+  battery_percent real,
+  rssi real,
+  snr real,
+  uplink_count bigint not null default 0,
+  downlink_count bigint not null default 0,
+  airtime_window_start timestamptz,
+  airtime_ms double precision not null default 0,
+  updated_at timestamptz not null default now()
+);
+create index if not exists connectivity_last_seen on ${t.connectivity} (last_seen_at);
+create index if not exists connectivity_battery on ${t.connectivity} (battery_percent);
+create table if not exists ${t.telemetryOffsets} (
+  topic text not null,
+  partition integer not null,
+  next_offset bigint not null,
+  primary key (topic, partition)
+);`;
+}
