@@ -40,7 +40,8 @@ const meter: DeviceProvisionedData = {
 const provisioned: DeviceEvent = { type: 'DeviceProvisioned', data: meter };
 const activated: DeviceEvent = { type: 'DeviceActivated', data: { deviceId: 'meter-1' } };
 const given = (...events: DeviceEvent[]) => events.reduce(evolveDevice, initialDeviceState);
-const when = (command: Omit<DeviceCommand, 'deviceId'>, ...history: DeviceEvent[]) =>
+type WithoutId<T> = T extends unknown ? Omit<T, 'deviceId'> : never;
+const when = (command: WithoutId<DeviceCommand>, ...history: DeviceEvent[]) =>
   decideDevice({ deviceId: 'meter-1', ...command } as DeviceCommand, given(...history));
 
 describe('Device aggregate', () => {
