@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -40,10 +41,13 @@ export class ServiceProcess {
       cwd: root,
       env: {
         ...process.env,
+        LOG_LEVEL: 'warn',
+        // Each service process under test gets its own consumer groups, so that suites running side
+        // by side never split a topic's partitions between them.
+        TELEMETRY_GROUP_ID: `e2e-telemetry-${randomUUID()}`,
         ...this.env,
         HTTP_PORT: String(this.port),
         HTTP_HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

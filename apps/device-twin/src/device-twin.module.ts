@@ -2,6 +2,7 @@ import { PlatformModule, PG_POOL } from '@fleet/platform';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DEVICE_TWIN_CONFIG, type DeviceTwinConfig } from './config';
+import { BulkProvisionHttpController } from './devices/bulk-provision/bulk-provision.http.controller';
 import { ConfigureDeviceHttpController } from './devices/configure-device/configure-device.http.controller';
 import { credentialProviders } from './devices/credentials/credentials.providers';
 import { DeviceCommandHandler } from './devices/device-commands/device-command.handler';
@@ -18,6 +19,8 @@ import { RotateCredentialsHttpController } from './devices/rotate-credentials/ro
 import { PostgresTwinStore } from './devices/twin/postgres-twin.store';
 import { TWIN_STORE } from './devices/twin/twin';
 import { TwinProjection } from './devices/twin/twin-projection';
+import { TWIN_TABLES, twinTables, type TwinTables } from './devices/twin/twin-tables';
+import { TelemetryConsumer } from './devices/telemetry/telemetry.consumer';
 
 @Module({})
 export class DeviceTwinModule {
@@ -26,6 +29,7 @@ export class DeviceTwinModule {
       module: DeviceTwinModule,
       imports: [PlatformModule.forRoot({ service: 'device-twin', config })],
       controllers: [
+        BulkProvisionHttpController,
         ProvisionDeviceHttpController,
         GetDeviceHttpController,
         DeviceHistoryHttpController,
@@ -36,7 +40,12 @@ export class DeviceTwinModule {
       ],
       providers: [
         { provide: DEVICE_TWIN_CONFIG, useValue: config },
-        { provide: TWIN_STORE, inject: [PG_POOL], useFactory: (pool: Pool) => new PostgresTwinStore(pool) },
+        { provide: TWIN_TABLES, useValue: twinTables() },
+        {
+          provide: TWIN_STORE,
+          inject: [PG_POOL, TWIN_TABLES],
+          useFactory: (pool: Pool, tables: TwinTables) => new PostgresTwinStore(pool, tables),
+        },
         ...credentialProviders,
         DeviceCommandHandler,
         ProvisionDeviceHandler,
@@ -44,6 +53,7 @@ export class DeviceTwinModule {
         ReadYourWrites,
         TwinProjection,
         DeviceEventsRelay,
+        TelemetryConsumer,
       ],
     };
   }

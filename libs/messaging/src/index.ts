@@ -7,3 +7,4 @@ export * from './kafka/kafka-admin';
 export * from './relay/event-relay';
 export * from './inbox/postgres-inbox';
 export * from './mqtt/mqtt-connection';
+export * from './kafka/kafka-batch-consumer';

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 
 /** Options of {@link bootstrapHttpService}. */
@@ -10,6 +11,8 @@ export interface HttpServiceOptions {
   readonly port: number;
   /** Interface to bind; default `0.0.0.0` so that containers are reachable. */
   readonly host?: string;
+  /** Largest request body (JSON, and `text/csv` for bulk uploads); default `100kb`. */
+  readonly bodyLimit?: string;
 }
 
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'];
@@ -27,9 +30,14 @@ const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'];
  */
 export async function bootstrapHttpService(
   module: Type<unknown> | DynamicModule,
-  { service, port, host = '0.0.0.0' }: HttpServiceOptions,
+  { service, port, host = '0.0.0.0', bodyLimit = '100kb' }: HttpServiceOptions,
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(module, { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useBodyParser('json', { limit: bodyLimit });
+  app.useBodyParser('text', { type: 'text/csv', limit: bodyLimit });
   let logger: Logger;
   try {
     logger = app.get(Logger);

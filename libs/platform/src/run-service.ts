@@ -1,4 +1,4 @@
-import { bootstrapHttpService } from '@fleet/observability';
+import { bootstrapHttpService, type HttpServiceOptions } from '@fleet/observability';
 import type { DynamicModule } from '@nestjs/common';
 import type { PlatformConfig } from './platform.config';
 
@@ -10,10 +10,16 @@ export function runService<TConfig extends Pick<PlatformConfig, 'HTTP_PORT' | 'H
   service: string,
   loadConfig: () => TConfig,
   module: (config: TConfig) => DynamicModule,
+  options: Pick<HttpServiceOptions, 'bodyLimit'> = {},
 ): void {
   const start = async (): Promise<void> => {
     const config = loadConfig();
-    await bootstrapHttpService(module(config), { service, port: config.HTTP_PORT, host: config.HTTP_HOST });
+    await bootstrapHttpService(module(config), {
+      service,
+      port: config.HTTP_PORT,
+      host: config.HTTP_HOST,
+      ...options,
+    });
   };
   start().catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);

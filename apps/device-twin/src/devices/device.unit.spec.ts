@@ -42,7 +42,7 @@ const activated: DeviceEvent = { type: 'DeviceActivated', data: { deviceId: 'met
 const given = (...events: DeviceEvent[]) => events.reduce(evolveDevice, initialDeviceState);
 type WithoutId<T> = T extends unknown ? Omit<T, 'deviceId'> : never;
 const when = (command: WithoutId<DeviceCommand>, ...history: DeviceEvent[]) =>
-  decideDevice({ deviceId: 'meter-1', ...command } as DeviceCommand, given(...history));
+  decideDevice({ deviceId: 'meter-1', ...command }, given(...history));
 
 describe('Device aggregate', () => {
   describe('provisioning', () => {

@@ -66,7 +66,7 @@ export async function startConsumer(
   };
 }
 
-function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+export function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : String(value);

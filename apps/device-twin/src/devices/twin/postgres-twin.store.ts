@@ -13,7 +13,7 @@ import {
 } from './twin-view';
 
 /** A period of a device's searchable facts, starting at `validFrom`. */
-interface TimelineRow {
+export interface TimelineRow {
   readonly view: TwinView;
   readonly validFrom: string;
   validTo: string | null;
@@ -40,15 +40,7 @@ export class PostgresTwinStore implements TwinStore {
     try {
       await client.query('begin');
       await client.query(`select pg_advisory_xact_lock_shared(${TWIN_WRITE_LOCK})`);
-      const ids = [...new Set(deviceEvents.map((e) => e.stream.slice('device-'.length)))];
-      const { rows } = await client.query<{ device_id: string; view: TwinView }>(
-        `select device_id, view from ${this.tables.devices} where device_id = any($1) for update`,
-        [ids],
-      );
-      const before = new Map(rows.map((r) => [r.device_id, r.view]));
-      const { views, timeline } = foldBatch(before, deviceEvents);
-      await writeViews(client, this.tables, [...views.values()]);
-      await writeTimeline(client, this.tables, timeline);
+      await applyEvents(client, this.tables, deviceEvents);
       await client.query('commit');
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
@@ -77,6 +69,23 @@ export class PostgresTwinStore implements TwinStore {
     );
     return rows[0] ? Number(rows[0].version) : undefined;
   }
+}
+
+/** Folds device events into the twin tables, within the caller's transaction. */
+export async function applyEvents(
+  client: Pick<PoolClient, 'query'>,
+  tables: TwinTables,
+  events: readonly RecordedEvent[],
+): Promise<void> {
+  const ids = [...new Set(events.map((e) => e.stream.slice('device-'.length)))];
+  const { rows } = await client.query<{ device_id: string; view: TwinView }>(
+    `select device_id, view from ${tables.devices} where device_id = any($1) for update`,
+    [ids],
+  );
+  const { views, timeline } = foldBatch(new Map(rows.map((r) => [r.device_id, r.view])), events);
+  await writeViews(client, tables, [...views.values()]);
+  await closeOpenPeriods(client, tables, timeline);
+  await insertPeriods(client, tables, timeline);
 }
 
 /** Folds events over the current views; returns the changed views and the new timeline periods. */
@@ -129,8 +138,8 @@ export async function writeViews(
   );
 }
 
-/** Closes each device's open period where its first new period starts, then adds the new periods. */
-export async function writeTimeline(
+/** Closes each device's open period where its first new period starts. */
+export async function closeOpenPeriods(
   client: Pick<PoolClient, 'query'>,
   tables: TwinTables,
   rows: readonly TimelineRow[],
@@ -148,6 +157,15 @@ export async function writeTimeline(
       [...firsts.values()].map((r) => r.view.version),
     ],
   );
+}
+
+/** Adds timeline periods; a period already there (redelivery) is left as is. */
+export async function insertPeriods(
+  client: Pick<PoolClient, 'query'>,
+  tables: TwinTables,
+  rows: readonly TimelineRow[],
+): Promise<void> {
+  if (rows.length === 0) return;
   await client.query(
     `insert into ${tables.timeline} (device_id, version, valid_from, valid_to, serial, manufacturer, model,
        firmware_version, status, region, tags)

@@ -14,6 +14,9 @@ export interface TwinTables {
 
 export const TWIN_SCHEMA = 'device_twin';
 
+/** Injection token of the live {@link TwinTables}. */
+export const TWIN_TABLES = Symbol('TWIN_TABLES');
+
 export function twinTables(schema = TWIN_SCHEMA, suffix = ''): TwinTables {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema) || !/^[a-z0-9_]*$/.test(suffix)) {
     throw new Error(`invalid twin table names: ${schema} ${suffix}`);
