@@ -25,6 +25,8 @@ export function freePort(): Promise<number> {
 export class ServiceProcess {
   private child?: ChildProcess;
   readonly output: string[] = [];
+  /** Stable across restarts, like a deployment's consumer group. */
+  private readonly groupSuffix = `e2e-telemetry-${randomUUID()}`;
 
   constructor(
     readonly name: string,
@@ -44,7 +46,7 @@ export class ServiceProcess {
         LOG_LEVEL: 'warn',
         // Each service process under test gets its own consumer groups, so that suites running side
         // by side never split a topic's partitions between them.
-        TELEMETRY_GROUP_ID: `e2e-telemetry-${randomUUID()}`,
+        TELEMETRY_GROUP_ID: this.groupSuffix,
         ...this.env,
         HTTP_PORT: String(this.port),
         HTTP_HOST: '127.0.0.1',
