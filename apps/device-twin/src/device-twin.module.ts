@@ -2,6 +2,9 @@ import { PlatformModule, PG_POOL } from '@fleet/platform';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DEVICE_TWIN_CONFIG, type DeviceTwinConfig } from './config';
+import { GROUP_CONTROLLERS, GROUP_PROVIDERS } from './groups';
+import { SEARCH_CONTROLLERS, SEARCH_PROVIDERS, SEARCH_TWIN_TABLES } from './devices/search-devices';
+import { BulkConfigureHttpController } from './devices/bulk-configure/bulk-configure.http.controller';
 import { BulkProvisionHttpController } from './devices/bulk-provision/bulk-provision.http.controller';
 import { ConfigureDeviceHttpController } from './devices/configure-device/configure-device.http.controller';
 import { credentialProviders } from './devices/credentials/credentials.providers';
@@ -29,7 +32,10 @@ export class DeviceTwinModule {
       module: DeviceTwinModule,
       imports: [PlatformModule.forRoot({ service: 'device-twin', config })],
       controllers: [
+        ...SEARCH_CONTROLLERS,
+        ...GROUP_CONTROLLERS,
         BulkProvisionHttpController,
+        BulkConfigureHttpController,
         ProvisionDeviceHttpController,
         GetDeviceHttpController,
         DeviceHistoryHttpController,
@@ -54,6 +60,9 @@ export class DeviceTwinModule {
         TwinProjection,
         DeviceEventsRelay,
         TelemetryConsumer,
+        ...SEARCH_PROVIDERS,
+        { provide: SEARCH_TWIN_TABLES, useExisting: TWIN_TABLES },
+        ...GROUP_PROVIDERS,
       ],
     };
   }

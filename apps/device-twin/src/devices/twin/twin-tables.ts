@@ -54,14 +54,16 @@ create table if not exists ${t.devices} (
   updated_at timestamptz not null,
   view jsonb not null
 );
-create index if not exists ${base(t.devices)}_serial on ${t.devices} (serial);
-create index if not exists ${base(t.devices)}_model on ${t.devices} (manufacturer, model);
-create index if not exists ${base(t.devices)}_firmware on ${t.devices} (firmware_version);
-create index if not exists ${base(t.devices)}_status on ${t.devices} (status);
-create index if not exists ${base(t.devices)}_region on ${t.devices} (region);
+create index if not exists ${base(t.devices)}_serial_id on ${t.devices} (serial, device_id);
+create index if not exists ${base(t.devices)}_model_id on ${t.devices} (manufacturer, model, device_id);
+create index if not exists ${base(t.devices)}_firmware_id on ${t.devices} (firmware_version, device_id);
+create index if not exists ${base(t.devices)}_status_id on ${t.devices} (status, device_id);
+create index if not exists ${base(t.devices)}_region_id on ${t.devices} (region, device_id);
 create index if not exists ${base(t.devices)}_tags on ${t.devices} using gin (tags);
 create index if not exists ${base(t.devices)}_updated on ${t.devices} (updated_at, device_id);
 create index if not exists ${base(t.devices)}_provisioned on ${t.devices} (provisioned_at, device_id);
+-- Index-only counts over 100,000 twins need a fresh visibility map.
+alter table ${t.devices} set (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02);
 create table if not exists ${t.timeline} (
   device_id text not null,
   version bigint not null,
@@ -77,7 +79,9 @@ create table if not exists ${t.timeline} (
   primary key (device_id, version)
 );
 create index if not exists ${base(t.timeline)}_firmware on ${t.timeline} (firmware_version, valid_from);
-create index if not exists ${base(t.timeline)}_period on ${t.timeline} (valid_from, valid_to);`;
+create index if not exists ${base(t.timeline)}_period on ${t.timeline} (valid_from, valid_to);
+create index if not exists ${base(t.timeline)}_serial_id on ${t.timeline} (serial, device_id);
+create index if not exists ${base(t.timeline)}_tags on ${t.timeline} using gin (tags);`;
 }
 
 export function twinSchemaSql(t: TwinTables): string {
@@ -97,8 +101,9 @@ create table if not exists ${t.connectivity} (
   airtime_ms double precision not null default 0,
   updated_at timestamptz not null default now()
 );
-create index if not exists connectivity_last_seen on ${t.connectivity} (last_seen_at);
-create index if not exists connectivity_battery on ${t.connectivity} (battery_percent);
+create index if not exists connectivity_last_seen_id on ${t.connectivity} (last_seen_at, device_id);
+create index if not exists connectivity_battery_id on ${t.connectivity} (battery_percent, device_id);
+alter table ${t.connectivity} set (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02);
 create table if not exists ${t.telemetryOffsets} (
   topic text not null,
   partition integer not null,
