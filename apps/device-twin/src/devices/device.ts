@@ -101,7 +101,8 @@ const NO_CLASS: DeviceClassInfo = {
   lorawanClass: null,
   devEui: null,
 };
-const NO_CREDENTIAL: DeviceCredential = {
+/** The credential of a device recorded before credentials existed, and the base of new ones. */
+export const NO_CREDENTIAL: DeviceCredential = {
   type: 'secret',
   secretHash: null,
   certificateFingerprint: null,

@@ -1,7 +1,7 @@
 import { pbkdf2, randomBytes, timingSafeEqual, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import { ValidationError } from '@fleet/core';
-import type { DeviceCredential } from '../device';
+import { NO_CREDENTIAL, type DeviceCredential } from '../device';
 import { encryptRootKey, type KeyEncryptionKey } from './key-encryption';
 
 const derive = promisify(pbkdf2);
@@ -44,15 +44,6 @@ export async function verifySecret(secret: string, encoded: string): Promise<boo
   return timingSafeEqual(actual, expected);
 }
 
-const EMPTY: DeviceCredential = {
-  type: 'secret',
-  secretHash: null,
-  certificateFingerprint: null,
-  certificateNotAfter: null,
-  appKeyCiphertext: null,
-  kekId: null,
-};
-
 /** Turns a credential request into what is recorded (hashes, fingerprints, ciphertexts only). */
 export class CredentialIssuer {
   constructor(private readonly kek: KeyEncryptionKey) {}
@@ -61,15 +52,21 @@ export class CredentialIssuer {
     switch (request.type) {
       case 'secret': {
         const secret = randomBytes(32).toString('base64url');
-        return { credential: { ...EMPTY, secretHash: await hashSecret(secret) }, oneTime: { secret } };
+        return {
+          credential: { ...NO_CREDENTIAL, secretHash: await hashSecret(secret) },
+          oneTime: { secret },
+        };
       }
       case 'x509':
-        return { credential: { ...EMPTY, type: 'x509', ...certificateFacts(request, now) }, oneTime: {} };
+        return {
+          credential: { ...NO_CREDENTIAL, type: 'x509', ...certificateFacts(request, now) },
+          oneTime: {},
+        };
       case 'lorawan-appkey': {
         const appKey = request.appKey?.toUpperCase() ?? randomBytes(16).toString('hex').toUpperCase();
         return {
           credential: {
-            ...EMPTY,
+            ...NO_CREDENTIAL,
             type: 'lorawan-appkey',
             appKeyCiphertext: encryptRootKey(this.kek, Buffer.from(appKey, 'hex'), deviceId),
             kekId: this.kek.id,

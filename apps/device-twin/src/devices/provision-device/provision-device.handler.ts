@@ -4,7 +4,7 @@ import { EVENT_STORE, handleCommand, loadAggregate, type EventStore } from '@fle
 import { Inject, Injectable } from '@nestjs/common';
 import { CREDENTIAL_ISSUER } from '../credentials/credentials.providers';
 import type { CredentialIssuer, CredentialRequest, IssuedCredential } from '../credentials/credential-issuer';
-import { deviceStream, type DeviceClassInfo, type DeviceState } from '../device';
+import { deviceStream, NO_CREDENTIAL, type DeviceClassInfo, type DeviceState } from '../device';
 import { deviceDecider } from '../device.decide';
 import { serialDecider, serialStream } from '../serial-reservation';
 import type { ProvisionDeviceRequest } from './provision-device.request';
@@ -119,22 +119,12 @@ function deviceClassOf(request: ProvisionDeviceRequest): DeviceClassInfo {
   };
 }
 
-const NO_CREDENTIAL: IssuedCredential = {
-  credential: {
-    type: 'secret',
-    secretHash: null,
-    certificateFingerprint: null,
-    certificateNotAfter: null,
-    appKeyCiphertext: null,
-    kekId: null,
-  },
-  oneTime: {},
-};
+const NOT_ISSUED: IssuedCredential = { credential: NO_CREDENTIAL, oneTime: {} };
 
 function provisionCommand(
   deviceId: string,
   request: ProvisionDeviceRequest,
-  issued: IssuedCredential = NO_CREDENTIAL,
+  issued: IssuedCredential = NOT_ISSUED,
 ) {
   return {
     type: 'ProvisionDevice' as const,

@@ -7,6 +7,7 @@ import type { DeviceStatus } from '../device';
 import { toDeviceTwin, type TwinRow } from '../twin/postgres-twin.store';
 import type { DeviceTwin } from '../twin/twin';
 import { twinTables, type TwinTables } from '../twin/twin-tables';
+import type { TimelineFacts } from '../twin/twin-view';
 import {
   deviceFilterSchema,
   nonHistorisedFilters,
@@ -32,19 +33,12 @@ import {
 export const SEARCH_TWIN_TABLES = Symbol('SEARCH_TWIN_TABLES');
 
 /** A device's searchable facts in the timeline period valid at the requested point in time. */
-export interface AsOf {
+export interface AsOf extends TimelineFacts {
   /** Twin version that opened the period. */
   readonly version: number;
   readonly validFrom: string;
   /** End of the period; null when it is still current. */
   readonly validTo: string | null;
-  readonly serial: string;
-  readonly manufacturer: string;
-  readonly model: string;
-  readonly firmwareVersion: string | null;
-  readonly status: DeviceStatus;
-  readonly region: Region | null;
-  readonly tags: readonly string[];
 }
 
 /** A match: the current twin; at a point in time also the facts that matched (`asOf`). */
