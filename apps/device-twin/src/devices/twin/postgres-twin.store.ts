@@ -10,15 +10,26 @@ import {
   timelineChanged,
   timelineFacts,
   twinDelta,
+  type TimelineFacts,
   type TwinView,
 } from './twin-view';
 
 /** A period of a device's searchable facts, starting at `validFrom`. */
 export interface TimelineRow {
-  readonly view: TwinView;
+  readonly deviceId: string;
+  readonly version: number;
+  readonly facts: TimelineFacts;
   readonly validFrom: string;
   validTo: string | null;
 }
+
+export const timelineRow = (view: TwinView, validFrom: string): TimelineRow => ({
+  deviceId: view.deviceId,
+  version: view.version,
+  facts: timelineFacts(view),
+  validFrom,
+  validTo: null,
+});
 
 /**
  * The twin tables in PostgreSQL. Each batch of events is folded with the pure `evolveTwin` over the
@@ -106,7 +117,7 @@ export function foldBatch(
       const list = periods.get(deviceId) ?? [];
       const previous = list.at(-1);
       if (previous) previous.validTo = event.metadata.occurredAt;
-      list.push({ view: after, validFrom: event.metadata.occurredAt, validTo: null });
+      list.push(timelineRow(after, event.metadata.occurredAt));
       periods.set(deviceId, list);
     }
   }
@@ -147,7 +158,7 @@ export async function closeOpenPeriods(
 ): Promise<void> {
   if (rows.length === 0) return;
   const firsts = new Map<string, TimelineRow>();
-  for (const row of rows) if (!firsts.has(row.view.deviceId)) firsts.set(row.view.deviceId, row);
+  for (const row of rows) if (!firsts.has(row.deviceId)) firsts.set(row.deviceId, row);
   await client.query(
     `update ${tables.timeline} t set valid_to = x.valid_from
      from unnest($1::text[], $2::timestamptz[], $3::bigint[]) as x(device_id, valid_from, version)
@@ -155,7 +166,7 @@ export async function closeOpenPeriods(
     [
       [...firsts.keys()],
       [...firsts.values()].map((r) => r.validFrom),
-      [...firsts.values()].map((r) => r.view.version),
+      [...firsts.values()].map((r) => r.version),
     ],
   );
 }
@@ -177,12 +188,12 @@ export async function insertPeriods(
      on conflict (device_id, version) do nothing`,
     [
       JSON.stringify(
-        rows.map(({ view, validFrom, validTo }) => ({
-          deviceId: view.deviceId,
-          version: view.version,
+        rows.map(({ deviceId, version, facts, validFrom, validTo }) => ({
+          deviceId,
+          version,
           validFrom,
           validTo,
-          ...timelineFacts(view),
+          ...facts,
         })),
       ),
     ],

@@ -1,8 +1,10 @@
 import type { EventStore, GlobalPosition, RecordedEvent } from '@fleet/event-store';
 import type { Pool, PoolClient } from 'pg';
-import { applyEvents, insertPeriods, writeViews, type TimelineRow } from './postgres-twin.store';
+import { applyEvents, timelineRow, type TimelineRow } from './postgres-twin.store';
+import { copyPeriods, copyViews } from './twin-copy';
 import {
   TWIN_WRITE_LOCK,
+  rebuildableIndexesSql,
   rebuildableTablesSql,
   twinSchemaSql,
   twinTables,
@@ -17,7 +19,7 @@ export interface RebuildReport {
   /** Events applied under the lock, after the bulk read, so that nothing is missed at the swap. */
   readonly caughtUpEvents: number;
   /** Rows of the live tables that differ from the rebuilt ones (0 when the projection is healthy). */
-  readonly differences: { readonly devices: number; readonly timeline: number };
+  readonly differences: { readonly devices: number; readonly timeline: number } | null;
   readonly seconds: number;
   readonly eventsPerSecond: number;
   readonly swapped: boolean;
@@ -30,10 +32,10 @@ export interface RebuildOptions {
   readonly tables?: TwinTables;
   /** Events per read; default 10,000. */
   readonly pageSize?: number;
-  /** Rows per insert statement; default 2,000. */
-  readonly writeSize?: number;
   /** Compare with the live tables but keep them (dry run). */
   readonly swap?: boolean;
+  /** Count rows that differ from the live tables; default: only in a dry run (it holds the lock longer). */
+  readonly verify?: boolean;
 }
 
 /**
@@ -46,25 +48,30 @@ export async function rebuildTwin(options: RebuildOptions): Promise<RebuildRepor
   const started = performance.now();
   const live = options.tables ?? twinTables();
   const next = twinTables(live.schema, '_next');
+  const swap = options.swap ?? true;
+  const verify = options.verify ?? !swap;
   await options.pool.query(twinSchemaSql(live));
   await options.pool.query(`drop table if exists ${next.devices}, ${next.timeline}`);
-  await options.pool.query(rebuildableTablesSql(next));
+  await options.pool.query(rebuildableTablesSql(next, { keys: false }));
 
   const folded = await foldAll(options.store, options.pageSize ?? 10_000);
-  const writeSize = options.writeSize ?? 2_000;
-  const client = await options.pool.connect();
+  const [devicesClient, timelineClient] = await Promise.all([options.pool.connect(), options.pool.connect()]);
   try {
-    const views = [...folded.views.values()];
-    for (let i = 0; i < views.length; i += writeSize)
-      await writeViews(client, next, views.slice(i, i + writeSize));
-    for (let i = 0; i < folded.timeline.length; i += writeSize) {
-      await insertPeriods(client, next, folded.timeline.slice(i, i + writeSize));
-    }
+    // Two connections so that PostgreSQL loads both tables at once.
+    await Promise.all([
+      copyViews(devicesClient, next, folded.views.values()),
+      copyPeriods(timelineClient, next, folded.timeline),
+    ]);
+    await devicesClient.query(rebuildableIndexesSql(next, { keys: true }));
+    // Fresh statistics and visibility map: without them the first searches after the swap are slow.
+    await devicesClient.query(`vacuum (analyze) ${next.devices}`);
+    await devicesClient.query(`vacuum (analyze) ${next.timeline}`);
+
+    const client = devicesClient;
     await client.query('begin');
     await client.query(`select pg_advisory_xact_lock(${TWIN_WRITE_LOCK})`);
     const caughtUpEvents = await catchUp(client, options.store, next, folded.position);
-    const differences = await compare(client, live, next);
-    const swap = options.swap ?? true;
+    const differences = verify ? await compare(client, live, next) : null;
     if (swap) await swapTables(client, live, next);
     await client.query('commit');
     if (!swap) await options.pool.query(`drop table if exists ${next.devices}, ${next.timeline}`);
@@ -81,26 +88,32 @@ export async function rebuildTwin(options: RebuildOptions): Promise<RebuildRepor
       swapped: swap,
     };
   } catch (error) {
-    await client.query('rollback').catch(() => undefined);
+    await devicesClient.query('rollback').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    devicesClient.release();
+    timelineClient.release();
   }
 }
 
-/** Reads every device event once and folds it in memory with the projection's own fold. */
+/**
+ * Reads every device event once and folds it in memory with the projection's own fold; the next
+ * page is fetched while the current one is folded.
+ */
 async function foldAll(store: EventStore, pageSize: number) {
   const views = new Map<string, TwinView>();
   const timeline: TimelineRow[] = [];
   const open = new Map<string, TimelineRow>();
+  const read = (after: GlobalPosition | undefined) =>
+    store.readAll({ streamPrefixes: ['device-'], maxCount: pageSize, ...(after ? { after } : {}) });
   let position: GlobalPosition | undefined;
   let events = 0;
+  let pending = read(undefined);
   for (;;) {
-    const page = await store.readAll({
-      streamPrefixes: ['device-'],
-      maxCount: pageSize,
-      ...(position ? { after: position } : {}),
-    });
+    const page = await pending;
+    position = page.at(-1)?.position ?? position;
+    const more = page.length === pageSize;
+    if (more) pending = read(position);
     for (const event of page) {
       const deviceId = event.stream.slice('device-'.length);
       const before = views.get(deviceId);
@@ -110,13 +123,12 @@ async function foldAll(store: EventStore, pageSize: number) {
       if (!timelineChanged(before, after)) continue;
       const previous = open.get(deviceId);
       if (previous) previous.validTo = event.metadata.occurredAt;
-      const period: TimelineRow = { view: after, validFrom: event.metadata.occurredAt, validTo: null };
+      const period = timelineRow(after, event.metadata.occurredAt);
       timeline.push(period);
       open.set(deviceId, period);
     }
     events += page.length;
-    position = page.at(-1)?.position ?? position;
-    if (page.length < pageSize) return { views, timeline, position, events };
+    if (!more) return { views, timeline, position, events };
   }
 }
 
@@ -141,20 +153,18 @@ async function catchUp(
   }
 }
 
+/** Rows that differ between the live and the rebuilt tables, compared by key. */
 async function compare(client: PoolClient, live: TwinTables, next: TwinTables) {
-  const differing = async (a: string, b: string, columns: string) => {
-    const { rows } = await client.query<{ n: string }>(
-      `select count(*) as n from ((select ${columns} from ${a} except select ${columns} from ${b})
-         union all (select ${columns} from ${b} except select ${columns} from ${a})) d`,
-    );
-    return Number(rows[0]?.n ?? 0);
-  };
+  const count = async (sql: string) => Number((await client.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
   return {
-    devices: await differing(live.devices, next.devices, 'device_id, version, view'),
-    timeline: await differing(
-      live.timeline,
-      next.timeline,
-      'device_id, version, valid_from, valid_to, firmware_version, status, tags',
+    devices: await count(
+      `select count(*) as n from ${live.devices} l full join ${next.devices} r using (device_id)
+       where l.version is distinct from r.version or l.view is distinct from r.view`,
+    ),
+    timeline: await count(
+      `select count(*) as n from ${live.timeline} l full join ${next.timeline} r using (device_id, version)
+       where (l.valid_from, l.valid_to, l.firmware_version, l.status, l.tags, l.serial, l.model, l.region)
+         is distinct from (r.valid_from, r.valid_to, r.firmware_version, r.status, r.tags, r.serial, r.model, r.region)`,
     ),
   };
 }

@@ -33,12 +33,15 @@ export function twinTables(schema = TWIN_SCHEMA, suffix = ''): TwinTables {
 /** Lock taken shared by every projection write and exclusively by a rebuild's final swap. */
 export const TWIN_WRITE_LOCK = `hashtext('fleet-device-twin-write')`;
 
-/** DDL of the rebuildable tables; `suffix` names a rebuild's copy. */
-export function rebuildableTablesSql(t: TwinTables): string {
-  const base = (name: string) => name.slice(t.schema.length + 1);
+/**
+ * DDL of the rebuildable tables. A rebuild creates its copies without keys (`keys: false`), loads
+ * them, then adds keys and indexes with {@link rebuildableIndexesSql}: building an index once is
+ * much cheaper than maintaining it row by row.
+ */
+export function rebuildableTablesSql(t: TwinTables, { keys = true } = {}): string {
   return `
 create table if not exists ${t.devices} (
-  device_id text primary key,
+  device_id text ${keys ? 'primary key' : 'not null'},
   tenant text not null,
   serial text not null,
   manufacturer text not null,
@@ -54,16 +57,6 @@ create table if not exists ${t.devices} (
   updated_at timestamptz not null,
   view jsonb not null
 );
-create index if not exists ${base(t.devices)}_serial_id on ${t.devices} (serial, device_id);
-create index if not exists ${base(t.devices)}_model_id on ${t.devices} (manufacturer, model, device_id);
-create index if not exists ${base(t.devices)}_firmware_id on ${t.devices} (firmware_version, device_id);
-create index if not exists ${base(t.devices)}_status_id on ${t.devices} (status, device_id);
-create index if not exists ${base(t.devices)}_region_id on ${t.devices} (region, device_id);
-create index if not exists ${base(t.devices)}_tags on ${t.devices} using gin (tags);
-create index if not exists ${base(t.devices)}_updated on ${t.devices} (updated_at, device_id);
-create index if not exists ${base(t.devices)}_provisioned on ${t.devices} (provisioned_at, device_id);
--- Index-only counts over 100,000 twins need a fresh visibility map.
-alter table ${t.devices} set (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02);
 create table if not exists ${t.timeline} (
   device_id text not null,
   version bigint not null,
@@ -75,9 +68,30 @@ create table if not exists ${t.timeline} (
   firmware_version text,
   status text not null,
   region text,
-  tags text[] not null,
-  primary key (device_id, version)
-);
+  tags text[] not null${keys ? ',\n  primary key (device_id, version)' : ''}
+);`;
+}
+
+/** Secondary indexes (and, for a rebuild's copies, the keys) of the rebuildable tables. */
+export function rebuildableIndexesSql(t: TwinTables, { keys = false } = {}): string {
+  const base = (name: string) => name.slice(t.schema.length + 1);
+  return `${
+    keys
+      ? `
+alter table ${t.devices} add constraint ${base(t.devices)}_pkey primary key (device_id);
+alter table ${t.timeline} add constraint ${base(t.timeline)}_pkey primary key (device_id, version);`
+      : ''
+  }
+create index if not exists ${base(t.devices)}_serial_id on ${t.devices} (serial, device_id);
+create index if not exists ${base(t.devices)}_model_id on ${t.devices} (manufacturer, model, device_id);
+create index if not exists ${base(t.devices)}_firmware_id on ${t.devices} (firmware_version, device_id);
+create index if not exists ${base(t.devices)}_status_id on ${t.devices} (status, device_id);
+create index if not exists ${base(t.devices)}_region_id on ${t.devices} (region, device_id);
+create index if not exists ${base(t.devices)}_tags on ${t.devices} using gin (tags);
+create index if not exists ${base(t.devices)}_updated on ${t.devices} (updated_at, device_id);
+create index if not exists ${base(t.devices)}_provisioned on ${t.devices} (provisioned_at, device_id);
+-- Index-only counts over 100,000 twins need a fresh visibility map.
+alter table ${t.devices} set (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02);
 create index if not exists ${base(t.timeline)}_firmware on ${t.timeline} (firmware_version, valid_from);
 create index if not exists ${base(t.timeline)}_period on ${t.timeline} (valid_from, valid_to);
 create index if not exists ${base(t.timeline)}_serial_id on ${t.timeline} (serial, device_id);
@@ -89,6 +103,7 @@ export function twinSchemaSql(t: TwinTables): string {
 select pg_advisory_xact_lock(hashtext('fleet-device-twin-ddl'));
 create schema if not exists ${t.schema};
 ${rebuildableTablesSql(t)}
+${rebuildableIndexesSql(t)}
 create table if not exists ${t.connectivity} (
   device_id text primary key,
   last_seen_at timestamptz not null,
