@@ -90,6 +90,7 @@ export async function main(): Promise<void> {
       rawReadsPerSecond: rebuild.rawReads.map((r) => r.eventsPerSecond),
       ratio: round(rebuild.report.eventsPerSecond / rebuild.raw.eventsPerSecond, 2),
       differencesFromLive: rebuild.report.differences,
+      phases: rebuild.report.phases,
       target: REBUILD_TARGET,
     };
     const bulk = service.bulk;

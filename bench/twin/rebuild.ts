@@ -53,7 +53,8 @@ export async function measureRebuild(
   const report = await rebuildTwin({ pool, store, tables, swap: true });
   log(
     `rebuild:   ${report.events} events, ${report.devices} devices, ${report.timelinePeriods} periods in ` +
-      `${report.seconds.toFixed(1)} s (${report.eventsPerSecond} events/s)`,
+      `${report.seconds.toFixed(1)} s (${report.eventsPerSecond} events/s); phases (s): ` +
+      `fold ${report.phases.fold}, load ${report.phases.load}, index ${report.phases.index}, swap ${report.phases.swap}`,
   );
   const after = await rawRead(store);
   log(

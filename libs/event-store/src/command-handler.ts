@@ -37,7 +37,25 @@ export async function handleCommand<TCommand, TEvent extends DomainEvent, TState
   command: TCommand,
   metadata: CommandMetadata,
 ): Promise<HandledCommand<TEvent, TState>> {
-  const { state, revision } = await loadAggregate(store, stream, decider);
+  return decideAndAppend(
+    store,
+    stream,
+    decider,
+    command,
+    metadata,
+    await loadAggregate(store, stream, decider),
+  );
+}
+
+/** Decides on an aggregate the caller already loaded and appends at the revision it was loaded at. */
+export async function decideAndAppend<TCommand, TEvent extends DomainEvent, TState>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<TCommand, TEvent, TState>,
+  command: TCommand,
+  metadata: CommandMetadata,
+  { state, revision }: { state: TState; revision: bigint },
+): Promise<HandledCommand<TEvent, TState>> {
   const events = decider.decide(command, state);
   if (events.length === 0) return { events, state, result: undefined };
   const expected: ExpectedRevision = revision < 0n ? 'no_stream' : revision;

@@ -1,10 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError, ConflictError, type CommandMetadata } from '@fleet/core';
-import { EVENT_STORE, handleCommand, loadAggregate, type EventStore } from '@fleet/event-store';
+import {
+  decideAndAppend,
+  EVENT_STORE,
+  handleCommand,
+  loadAggregate,
+  type EventStore,
+} from '@fleet/event-store';
 import { Inject, Injectable } from '@nestjs/common';
 import { CREDENTIAL_ISSUER } from '../credentials/credentials.providers';
 import type { CredentialIssuer, CredentialRequest, IssuedCredential } from '../credentials/credential-issuer';
-import { deviceStream, NO_CREDENTIAL, type DeviceClassInfo, type DeviceState } from '../device';
+import {
+  deviceStream,
+  initialDeviceState,
+  NO_CREDENTIAL,
+  type DeviceClassInfo,
+  type DeviceState,
+} from '../device';
 import { deviceDecider } from '../device.decide';
 import { serialDecider, serialStream } from '../serial-reservation';
 import type { ProvisionDeviceRequest } from './provision-device.request';
@@ -55,7 +67,10 @@ export class ProvisionDeviceHandler {
       });
     }
     const deviceId = reservedFor ?? request.deviceId ?? randomUUID();
-    const device = await loadAggregate(this.store, deviceStream(deviceId), deviceDecider);
+    const device =
+      reservedFor === null && request.deviceId === undefined
+        ? { state: initialDeviceState as DeviceState, revision: -1n } // a fresh UUID has no stream yet
+        : await loadAggregate(this.store, deviceStream(deviceId), deviceDecider);
     if (reservedFor !== null && device.state.status !== 'unprovisioned') {
       if (device.state.status === 'decommissioned')
         deviceDecider.decide(provisionCommand(deviceId, request), device.state);
@@ -65,22 +80,24 @@ export class ProvisionDeviceHandler {
     if (device.state.status !== 'unprovisioned')
       deviceDecider.decide(provisionCommand(deviceId, request), device.state);
     if (reservedFor === null) {
-      await handleCommand(
+      await decideAndAppend(
         this.store,
         reservationStream,
         serialDecider,
         { type: 'ReserveSerial', serial: request.serial, deviceId },
         metadata,
+        reservation,
       );
     }
     const issued = await this.issuer.issue(deviceId, credentialRequest(request));
     try {
-      const { state } = await handleCommand(
+      const { state } = await decideAndAppend(
         this.store,
         deviceStream(deviceId),
         deviceDecider,
         provisionCommand(deviceId, request, issued),
         metadata,
+        device,
       );
       return { deviceId, version: state.version, created: true, oneTime: issued.oneTime };
     } catch (error) {

@@ -23,6 +23,13 @@ export interface RebuildReport {
   readonly seconds: number;
   readonly eventsPerSecond: number;
   readonly swapped: boolean;
+  /** Seconds per phase: read and fold, COPY, keys + indexes + vacuum, catch-up + compare + swap. */
+  readonly phases: {
+    readonly fold: number;
+    readonly load: number;
+    readonly index: number;
+    readonly swap: number;
+  };
 }
 
 export interface RebuildOptions {
@@ -54,7 +61,9 @@ export async function rebuildTwin(options: RebuildOptions): Promise<RebuildRepor
   await options.pool.query(`drop table if exists ${next.devices}, ${next.timeline}`);
   await options.pool.query(rebuildableTablesSql(next, { keys: false }));
 
+  const mark = phaseTimer();
   const folded = await foldAll(options.store, options.pageSize ?? 10_000);
+  const fold = mark();
   const [devicesClient, timelineClient] = await Promise.all([options.pool.connect(), options.pool.connect()]);
   try {
     // Two connections so that PostgreSQL loads both tables at once.
@@ -62,10 +71,12 @@ export async function rebuildTwin(options: RebuildOptions): Promise<RebuildRepor
       copyViews(devicesClient, next, folded.views.values()),
       copyPeriods(timelineClient, next, folded.timeline),
     ]);
+    const load = mark();
     await devicesClient.query(rebuildableIndexesSql(next, { keys: true }));
     // Fresh statistics and visibility map: without them the first searches after the swap are slow.
     await devicesClient.query(`vacuum (analyze) ${next.devices}`);
     await devicesClient.query(`vacuum (analyze) ${next.timeline}`);
+    const index = mark();
 
     const client = devicesClient;
     await client.query('begin');
@@ -86,6 +97,7 @@ export async function rebuildTwin(options: RebuildOptions): Promise<RebuildRepor
       seconds,
       eventsPerSecond: Math.round(events / seconds),
       swapped: swap,
+      phases: { fold, load, index, swap: mark() },
     };
   } catch (error) {
     await devicesClient.query('rollback').catch(() => undefined);
@@ -94,6 +106,17 @@ export async function rebuildTwin(options: RebuildOptions): Promise<RebuildRepor
     devicesClient.release();
     timelineClient.release();
   }
+}
+
+/** Seconds since the previous call (or creation). */
+function phaseTimer(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const seconds = Math.round(now - last) / 1000;
+    last = now;
+    return seconds;
+  };
 }
 
 /**

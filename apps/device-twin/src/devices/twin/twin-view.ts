@@ -249,18 +249,20 @@ export const timelineFacts = (view: TwinView): TimelineFacts => ({
 
 export function timelineChanged(before: TwinView | undefined, after: TwinView): boolean {
   if (!before) return true;
-  const a = timelineFacts(before);
-  const b = timelineFacts(after);
+  // Called for every event of a rebuild: compares fields in place rather than building fact objects.
   return (
-    a.serial !== b.serial ||
-    a.manufacturer !== b.manufacturer ||
-    a.model !== b.model ||
-    a.firmwareVersion !== b.firmwareVersion ||
-    a.status !== b.status ||
-    a.region !== b.region ||
-    a.tags.join('\u0000') !== b.tags.join('\u0000')
+    before.status !== after.status ||
+    before.firmwareVersion !== after.firmwareVersion ||
+    (before.tags !== after.tags && !sameStrings(before.tags, after.tags)) ||
+    before.serial !== after.serial ||
+    before.manufacturer !== after.manufacturer ||
+    before.model !== after.model ||
+    before.region !== after.region
   );
 }
+
+const sameStrings = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((value, i) => value === b[i]);
 
 /** Default reporting interval when neither configuration nor class says (always-on, LoRaWAN). */
 const DEFAULT_INTERVAL_SECONDS = { 'always-on': 300, sleepy: 3_600, lorawan: 3_600 } as const;
