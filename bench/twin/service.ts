@@ -202,7 +202,10 @@ async function measureHistory(
   log(
     `  ${'baseline readStream'.padEnd(22)} ${fmt(readStream100)}  100 events from revision 5000, in process`,
   );
-  const worst = Object.entries(endpoints).sort(([, a], [, b]) => b.p95 - a.p95)[0]!;
+  // The target is for history queries; rebuilding a 9,000-version state is reported beside them.
+  const worst = Object.entries(endpoints)
+    .filter(([, e]) => e.path.includes('/history'))
+    .sort(([, a], [, b]) => b.p95 - a.p95)[0]!;
   return {
     events: HISTORY_EVENTS,
     endpoints,
