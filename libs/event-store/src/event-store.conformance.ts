@@ -9,6 +9,7 @@ import {
   readAllEventually,
   uniquePrefix,
 } from './conformance/fixtures';
+import { registerStreamFilterTests } from './conformance/stream-filter.conformance';
 import { registerSubscriptionTests } from './conformance/subscription.conformance';
 import { comparePositions, type EventStore, type ExpectedRevision } from './event-store.port';
 
@@ -165,6 +166,7 @@ export function describeEventStoreConformance(name: string, factory: Conformance
       });
     });
 
+    registerStreamFilterTests(current);
     registerSubscriptionTests(current);
     registerBatchSubscriptionTests(current);
     registerConcurrencyTest(current);

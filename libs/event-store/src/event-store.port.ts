@@ -44,11 +44,32 @@ export interface AppendResult {
   readonly position: GlobalPosition;
 }
 
+/**
+ * Which events of a stream to read. The filters (`types`, `actorId`, `occurredFrom`, `occurredTo`)
+ * are applied by the store and all of them must hold; an event that fails one is skipped, not
+ * returned. Returned events keep their own revisions, so a filtered read may have gaps between
+ * revisions: continue it from the last returned revision + 1.
+ */
 export interface ReadStreamOptions {
   /** First revision to read (inclusive); default 0. */
   readonly fromRevision?: bigint;
-  /** Maximum number of events; default: all. */
+  /**
+   * Maximum number of events; default: all. With filters it counts matching events: the read goes
+   * past events that do not match until it has `maxCount` matches or reaches the end of the stream.
+   */
   readonly maxCount?: number;
+  /** Only events whose type is one of these; default (or an empty array): any type. */
+  readonly types?: readonly string[];
+  /** Only events whose `metadata.actor.id` equals this. */
+  readonly actorId?: string;
+  /**
+   * Only events whose `metadata.occurredAt` is at or after this ISO-8601 instant (inclusive;
+   * compared as instants to the millisecond, whatever the offsets).
+   * @throws ValidationError (from `readStream`) when it is not a valid instant; so does `occurredTo`.
+   */
+  readonly occurredFrom?: string;
+  /** Only events whose `metadata.occurredAt` is at or before this ISO-8601 instant (inclusive). */
+  readonly occurredTo?: string;
 }
 
 export interface ReadAllOptions {
@@ -106,7 +127,11 @@ export interface Subscription {
 export interface EventStore {
   /** @throws ConcurrencyError when `expected` does not match the stream's state. */
   append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
-  /** Events of one stream in revision order; an empty array when the stream does not exist. */
+  /**
+   * Events of one stream in revision order, optionally filtered (see `ReadStreamOptions`); an empty
+   * array when the stream does not exist, or when nothing matches: an existence check is then a read
+   * without filters and `maxCount: 1`.
+   */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Events of all streams in global (commit) order. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;

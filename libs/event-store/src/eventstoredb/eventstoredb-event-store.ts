@@ -28,6 +28,7 @@ import {
   type Subscription,
 } from '../event-store.port';
 import { describeExpected } from '../shared/retry';
+import { matchesStreamFilter, type StreamFilter, streamFilter } from '../shared/stream-filter';
 import { EventStoreDbSubscription, type EsdbSubscriptionSource } from './eventstoredb-subscription';
 
 export type EventStoreDbEventStoreOptions = (
@@ -88,6 +89,8 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const filter = streamFilter(options);
+    if (filter) return this.readStreamFiltered(stream, options.fromRevision ?? 0n, options.maxCount, filter);
     const events: RecordedEvent[] = [];
     try {
       const read = this.client.readStream(stream, {
@@ -100,6 +103,43 @@ export class EventStoreDbEventStore implements EventStore {
       throw error;
     }
     return events;
+  }
+
+  /**
+   * The server cannot filter a stream read, so this reads forwards a chunk at a time and keeps the
+   * events that match (parsing only their metadata first) until `maxCount` of them or the end.
+   */
+  private async readStreamFiltered(
+    stream: string,
+    fromRevision: bigint,
+    maxCount: number | undefined,
+    filter: StreamFilter,
+  ): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    if (maxCount !== undefined && maxCount <= 0) return events;
+    let next = fromRevision;
+    try {
+      for (;;) {
+        let read = 0;
+        for await (const { event, link } of this.client.readStream(stream, {
+          fromRevision: next,
+          maxCount: SCAN_CHUNK,
+        })) {
+          read++;
+          const recorded = event ?? link;
+          if (recorded) next = recorded.revision + 1n;
+          if (!event) continue;
+          const metadata = parseJson(event.metadata) as EventMetadata;
+          if (!matchesStreamFilter({ type: event.type, metadata }, filter)) continue;
+          events.push(withMetadata(event, metadata));
+          if (maxCount !== undefined && events.length >= maxCount) return events;
+        }
+        if (read < SCAN_CHUNK) return events;
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return events;
+      throw error;
+    }
   }
 
   readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
@@ -227,14 +267,22 @@ function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
   }
 }
 
+/** JSON event data and metadata arrive parsed; binary ones as bytes holding JSON. */
+function parseJson(value: unknown): unknown {
+  return value instanceof Uint8Array ? JSON.parse(Buffer.from(value).toString('utf8')) : value;
+}
+
 function toRecordedEvent(event: EsdbRecordedEvent): RecordedEvent {
-  const json = (value: unknown): unknown =>
-    value instanceof Uint8Array ? JSON.parse(Buffer.from(value).toString('utf8')) : value;
+  return withMetadata(event, parseJson(event.metadata) as EventMetadata);
+}
+
+/** The port's event, given the event's metadata already parsed. */
+function withMetadata(event: EsdbRecordedEvent, metadata: EventMetadata): RecordedEvent {
   return {
     id: event.id,
     type: event.type,
-    data: (json(event.data) ?? {}) as Record<string, unknown>,
-    metadata: json(event.metadata) as EventMetadata,
+    data: (parseJson(event.data) ?? {}) as Record<string, unknown>,
+    metadata,
     stream: event.streamId,
     revision: event.revision,
     // Stream reads from servers older than 22.10 carry no position; such events still order by revision.

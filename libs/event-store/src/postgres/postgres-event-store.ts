@@ -13,6 +13,7 @@ import type {
   Subscription,
 } from '../event-store.port';
 import { describeExpected } from '../shared/retry';
+import { streamFilter } from '../shared/stream-filter';
 import { PgNotifier } from './pg-notifier';
 import { type LogPage, PostgresSubscription, type SubscriptionSource } from './postgres-subscription';
 import { DEFAULT_SCHEMA, notifyChannel, schemaSql } from './schema.sql';
@@ -112,7 +113,12 @@ export class PostgresEventStore implements EventStore {
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const { rows } = await this.pool.query<EventRow>(
-      this.sql.readStream(stream, options.fromRevision ?? 0n, options.maxCount ?? null),
+      this.sql.readStream(
+        stream,
+        options.fromRevision ?? 0n,
+        options.maxCount ?? null,
+        streamFilter(options),
+      ),
     );
     return rows.map(toRecordedEvent);
   }

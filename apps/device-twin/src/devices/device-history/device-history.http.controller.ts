@@ -1,6 +1,6 @@
 import { NotFoundError } from '@fleet/core';
 import { Roles } from '@fleet/auth';
-import { EVENT_STORE, type EventStore, type RecordedEvent } from '@fleet/event-store';
+import { EVENT_STORE, type EventStore, type ReadStreamOptions, type RecordedEvent } from '@fleet/event-store';
 import { parseBody } from '@fleet/observability';
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { z } from 'zod';
@@ -37,15 +37,14 @@ const historyQuery = z
   })
   .strict();
 
-const PAGE = 1_000;
-
 @Controller('devices')
 export class DeviceHistoryHttpController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   /**
    * The device's audit history, oldest first, read from its stream (the source of truth, never a
-   * lagging copy); filters by event type, actor and time; `nextCursor` continues after a page.
+   * lagging copy); filters by event type, actor and time; `nextCursor` continues after a page. The
+   * store applies the filters, so only the entries of the page are read and parsed.
    */
   @Get(':id/history')
   @Roles('admin', 'operator', 'support', 'viewer')
@@ -54,36 +53,39 @@ export class DeviceHistoryHttpController {
     @Query() rawQuery: unknown,
   ): Promise<{ deviceId: string; entries: HistoryEntry[]; nextCursor: string | null }> {
     const query = parseBody(historyQuery, rawQuery);
-    const from = query.from ? Date.parse(query.from) : -Infinity;
-    const to = query.to ? Date.parse(query.to) : Infinity;
-    const matches = (e: RecordedEvent) => {
-      const at = Date.parse(e.metadata.occurredAt);
-      return (
-        (!query.type || query.type.includes(e.type)) &&
-        (!query.actor || e.metadata.actor.id === query.actor) &&
-        at >= from &&
-        at <= to
-      );
+    const stream = deviceStream(deviceId);
+    const fromRevision = BigInt(query.cursor ?? 0);
+    const filters: ReadStreamOptions = {
+      types: query.type,
+      actorId: query.actor,
+      occurredFrom: query.from,
+      occurredTo: query.to,
     };
-    const entries: HistoryEntry[] = [];
-    let revision = BigInt(query.cursor ?? 0);
-    for (;;) {
-      const page = await this.store.readStream(deviceStream(deviceId), {
-        fromRevision: revision,
-        maxCount: PAGE,
-      });
-      if (page.length === 0 && revision === 0n)
+    const filtered = Object.values(filters).some((value) => value !== undefined);
+    // One event more than the page tells whether there is a next page.
+    const events = await this.store.readStream(stream, {
+      ...filters,
+      fromRevision,
+      maxCount: query.limit + 1,
+    });
+    if (events.length === 0) {
+      // Nothing at all from revision 0 means no stream; after a cursor or a filter it may just
+      // mean no more matches, which a one-event read tells apart.
+      const wholeStream = !filtered && fromRevision === 0n;
+      if (wholeStream || !(await this.exists(stream)))
         throw new NotFoundError(`device ${deviceId} not found`, { deviceId });
-      for (const event of page) {
-        revision = event.revision + 1n;
-        // Events are in time order, so nothing after `to` can match.
-        if (Date.parse(event.metadata.occurredAt) > to) return { deviceId, entries, nextCursor: null };
-        if (!matches(event)) continue;
-        entries.push(toEntry(event));
-        if (entries.length === query.limit) return { deviceId, entries, nextCursor: String(revision) };
-      }
-      if (page.length < PAGE) return { deviceId, entries, nextCursor: null };
     }
+    const page = events.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      deviceId,
+      entries: page.map(toEntry),
+      nextCursor: events.length > query.limit && last ? String(last.revision + 1n) : null,
+    };
+  }
+
+  private async exists(stream: string): Promise<boolean> {
+    return (await this.store.readStream(stream, { maxCount: 1 })).length > 0;
   }
 }
 
