@@ -5,6 +5,7 @@ import { parseBody } from '@fleet/observability';
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { deviceStream } from '../device';
+import { TWIN_STORE, type TwinStore } from '../twin/twin';
 import { foldTwin, twinDelta, type TwinView } from '../twin/twin-view';
 
 const stateQuery = z
@@ -19,7 +20,10 @@ const stateQuery = z
 
 @Controller('devices')
 export class DeviceStateHttpController {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(TWIN_STORE) private readonly twins: TwinStore,
+  ) {}
 
   /**
    * The twin as it was at a time or version, rebuilt from the device's events with the same fold
@@ -32,15 +36,21 @@ export class DeviceStateHttpController {
     @Query() rawQuery: unknown,
   ): Promise<{ deviceId: string; at: string | null; version: number; twin: TwinView & { delta: object } }> {
     const query = parseBody(stateQuery, rawQuery);
-    const events = await this.store.readStream(deviceStream(deviceId), {
-      ...(query.version ? { maxCount: query.version } : {}),
-    });
-    if (events.length === 0) throw new NotFoundError(`device ${deviceId} not found`, { deviceId });
     const at = query.at ? new Date(query.at) : undefined;
-    const twin = foldTwin(events, {
-      ...(at ? { at } : {}),
-      ...(query.version ? { version: query.version } : {}),
-    });
+    const until = { ...(at ? { at } : {}), ...(query.version ? { version: query.version } : {}) };
+    // Long streams: continue from the nearest snapshot instead of folding from the first event.
+    const snapshot = await this.twins.snapshotBefore(deviceId, until);
+    const from = snapshot?.version ?? 0;
+    const events =
+      query.version === from
+        ? []
+        : await this.store.readStream(deviceStream(deviceId), {
+            fromRevision: BigInt(from),
+            ...(query.version ? { maxCount: query.version - from } : {}),
+          });
+    if (events.length === 0 && !snapshot)
+      throw new NotFoundError(`device ${deviceId} not found`, { deviceId });
+    const twin = foldTwin(events, until, snapshot);
     if (!twin) {
       throw new NotFoundError(
         `device ${deviceId} did not exist at ${query.at ?? `version ${query.version}`}`,

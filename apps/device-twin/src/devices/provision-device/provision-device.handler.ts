@@ -69,7 +69,7 @@ export class ProvisionDeviceHandler {
     const deviceId = reservedFor ?? request.deviceId ?? randomUUID();
     const device =
       reservedFor === null && request.deviceId === undefined
-        ? { state: initialDeviceState as DeviceState, revision: -1n } // a fresh UUID has no stream yet
+        ? { state: initialDeviceState, revision: -1n } // a fresh UUID has no stream yet
         : await loadAggregate(this.store, deviceStream(deviceId), deviceDecider);
     if (reservedFor !== null && device.state.status !== 'unprovisioned') {
       if (device.state.status === 'decommissioned')

@@ -2,7 +2,13 @@ import type { RecordedEvent } from '@fleet/event-store';
 import type { Pool, PoolClient } from 'pg';
 import { REGION_LIMITS } from '../configuration';
 import type { Connectivity, DeviceTwin, TwinStore } from './twin';
-import { TWIN_WRITE_LOCK, twinSchemaSql, twinTables, type TwinTables } from './twin-tables';
+import {
+  SNAPSHOT_INTERVAL,
+  TWIN_WRITE_LOCK,
+  twinSchemaSql,
+  twinTables,
+  type TwinTables,
+} from './twin-tables';
 import {
   evolveTwin,
   expectedIntervalSeconds,
@@ -62,6 +68,19 @@ export class PostgresTwinStore implements TwinStore {
     }
   }
 
+  async snapshotBefore(
+    deviceId: string,
+    until: { version?: number; at?: Date },
+  ): Promise<TwinView | undefined> {
+    const { rows } = await this.pool.query<{ view: TwinView }>(
+      `select view from ${this.tables.snapshots}
+       where device_id = $1 and version <= coalesce($2, version) and occurred_at <= coalesce($3, occurred_at)
+       order by version desc limit 1`,
+      [deviceId, until.version ?? null, until.at?.toISOString() ?? null],
+    );
+    return rows[0]?.view;
+  }
+
   async find(deviceId: string): Promise<DeviceTwin | undefined> {
     const { rows } = await this.pool.query<TwinRow>(
       `select d.view, ${CONNECTIVITY_COLUMNS}
@@ -94,8 +113,9 @@ export async function applyEvents(
     `select device_id, view from ${tables.devices} where device_id = any($1) for update`,
     [ids],
   );
-  const { views, timeline } = foldBatch(new Map(rows.map((r) => [r.device_id, r.view])), events);
+  const { views, timeline, snapshots } = foldBatch(new Map(rows.map((r) => [r.device_id, r.view])), events);
   await writeViews(client, tables, [...views.values()]);
+  await writeSnapshots(client, tables, snapshots);
   await closeOpenPeriods(client, tables, timeline);
   await insertPeriods(client, tables, timeline);
 }
@@ -104,8 +124,9 @@ export async function applyEvents(
 export function foldBatch(
   current: ReadonlyMap<string, TwinView>,
   events: readonly RecordedEvent[],
-): { views: Map<string, TwinView>; timeline: TimelineRow[] } {
+): { views: Map<string, TwinView>; timeline: TimelineRow[]; snapshots: TwinView[] } {
   const views = new Map<string, TwinView>();
+  const snapshots: TwinView[] = [];
   const periods = new Map<string, TimelineRow[]>();
   for (const event of events) {
     const deviceId = event.stream.slice('device-'.length);
@@ -113,6 +134,7 @@ export function foldBatch(
     const after = evolveTwin(before, event);
     if (!after || after === before) continue;
     views.set(deviceId, after);
+    if (after.version % SNAPSHOT_INTERVAL === 0) snapshots.push(after);
     if (timelineChanged(before, after)) {
       const list = periods.get(deviceId) ?? [];
       const previous = list.at(-1);
@@ -121,7 +143,7 @@ export function foldBatch(
       periods.set(deviceId, list);
     }
   }
-  return { views, timeline: [...periods.values()].flat() };
+  return { views, timeline: [...periods.values()].flat(), snapshots };
 }
 
 /** Upserts views; a row only moves forward (`version` guard), so replays cannot roll it back. */
@@ -147,6 +169,22 @@ export async function writeViews(
        updated_at = excluded.updated_at, view = excluded.view
      where ${tables.devices}.version < excluded.version`,
     [JSON.stringify(views.map((view) => ({ view, interval: expectedIntervalSeconds(view) })))],
+  );
+}
+
+/** Keeps snapshots; one already there (redelivery) is left as is. */
+export async function writeSnapshots(
+  client: Pick<PoolClient, 'query'>,
+  tables: TwinTables,
+  views: readonly TwinView[],
+): Promise<void> {
+  if (views.length === 0) return;
+  await client.query(
+    `insert into ${tables.snapshots} (device_id, version, occurred_at, view)
+     select v->>'deviceId', (v->>'version')::bigint, (v->>'updatedAt')::timestamptz, v
+     from jsonb_array_elements($1::jsonb) as v
+     on conflict (device_id, version) do nothing`,
+    [JSON.stringify(views)],
   );
 }
 

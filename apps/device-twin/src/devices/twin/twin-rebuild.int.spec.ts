@@ -6,6 +6,7 @@ import type { DeviceEvent, DeviceProvisionedData } from '../device';
 import { PostgresTwinStore } from './postgres-twin.store';
 import { twinTables, type TwinTables } from './twin-tables';
 import { rebuildTwin } from './twin-rebuild';
+import { foldTwin } from './twin-view';
 
 const credential = {
   type: 'secret' as const,
@@ -140,6 +141,23 @@ describe('twin rebuild', () => {
       devices: 0,
       timeline: 0,
     });
+  });
+
+  it('keeps snapshots every 500 versions that continue to the same twin as a full fold', async () => {
+    const labels = Array.from({ length: 1_100 }, (_, i): DeviceEvent => ({
+      type: 'DeviceLabelsChanged',
+      data: { deviceId: 'long', tags: [`t${i}`], attributes: {} },
+    }));
+    await store.append('device-long', toAppend([provisioned('long', '1.0.0'), ...labels]), 'no_stream');
+    await projection.caughtUp();
+    const snapshot = await live.snapshotBefore('long', { version: 1_050 });
+    expect(snapshot?.version).toBe(1_000);
+    const all = await store.readStream('device-long');
+    const rest = await store.readStream('device-long', { fromRevision: 1_000n, maxCount: 50 });
+    expect(foldTwin(rest, { version: 1_050 }, snapshot)).toEqual(foldTwin(all, { version: 1_050 }));
+    const rebuilt = await rebuildTwin({ pool, store, tables });
+    expect(rebuilt.swapped).toBe(true);
+    expect((await live.snapshotBefore('long', { version: 1_050 }))?.version).toBe(1_000);
   });
 
   it('keeps up with appends during the rebuild, and the live projection keeps writing to the swapped tables', async () => {

@@ -1,8 +1,9 @@
 import type { EventStore, GlobalPosition, RecordedEvent } from '@fleet/event-store';
 import type { Pool, PoolClient } from 'pg';
-import { applyEvents, timelineRow, type TimelineRow } from './postgres-twin.store';
+import { applyEvents, timelineRow, writeSnapshots, type TimelineRow } from './postgres-twin.store';
 import { copyPeriods, copyViews } from './twin-copy';
 import {
+  SNAPSHOT_INTERVAL,
   TWIN_WRITE_LOCK,
   rebuildableIndexesSql,
   rebuildableTablesSql,
@@ -58,7 +59,7 @@ export async function rebuildTwin(options: RebuildOptions): Promise<RebuildRepor
   const swap = options.swap ?? true;
   const verify = options.verify ?? !swap;
   await options.pool.query(twinSchemaSql(live));
-  await options.pool.query(`drop table if exists ${next.devices}, ${next.timeline}`);
+  await options.pool.query(`drop table if exists ${next.devices}, ${next.timeline}, ${next.snapshots}`);
   await options.pool.query(rebuildableTablesSql(next, { keys: false }));
 
   const mark = phaseTimer();
@@ -73,6 +74,9 @@ export async function rebuildTwin(options: RebuildOptions): Promise<RebuildRepor
     ]);
     const load = mark();
     await devicesClient.query(rebuildableIndexesSql(next, { keys: true }));
+    for (let i = 0; i < folded.snapshots.length; i += 500) {
+      await writeSnapshots(devicesClient, next, folded.snapshots.slice(i, i + 500));
+    }
     // Fresh statistics and visibility map: without them the first searches after the swap are slow.
     await devicesClient.query(`vacuum (analyze) ${next.devices}`);
     await devicesClient.query(`vacuum (analyze) ${next.timeline}`);
@@ -85,7 +89,8 @@ export async function rebuildTwin(options: RebuildOptions): Promise<RebuildRepor
     const differences = verify ? await compare(client, live, next) : null;
     if (swap) await swapTables(client, live, next);
     await client.query('commit');
-    if (!swap) await options.pool.query(`drop table if exists ${next.devices}, ${next.timeline}`);
+    if (!swap)
+      await options.pool.query(`drop table if exists ${next.devices}, ${next.timeline}, ${next.snapshots}`);
     const seconds = (performance.now() - started) / 1000;
     const events = folded.events + caughtUpEvents;
     return {
@@ -126,6 +131,7 @@ function phaseTimer(): () => number {
 async function foldAll(store: EventStore, pageSize: number) {
   const views = new Map<string, TwinView>();
   const timeline: TimelineRow[] = [];
+  const snapshots: TwinView[] = [];
   const open = new Map<string, TimelineRow>();
   const read = (after: GlobalPosition | undefined) =>
     store.readAll({ streamPrefixes: ['device-'], maxCount: pageSize, ...(after ? { after } : {}) });
@@ -143,6 +149,7 @@ async function foldAll(store: EventStore, pageSize: number) {
       const after = evolveTwin(before, event);
       if (!after || after === before) continue;
       views.set(deviceId, after);
+      if (after.version % SNAPSHOT_INTERVAL === 0) snapshots.push(after);
       if (!timelineChanged(before, after)) continue;
       const previous = open.get(deviceId);
       if (previous) previous.validTo = event.metadata.occurredAt;
@@ -151,7 +158,7 @@ async function foldAll(store: EventStore, pageSize: number) {
       open.set(deviceId, period);
     }
     events += page.length;
-    if (!more) return { views, timeline, position, events };
+    if (!more) return { views, timeline, snapshots, position, events };
   }
 }
 
@@ -197,6 +204,7 @@ async function swapTables(client: PoolClient, live: TwinTables, next: TwinTables
   for (const [current, rebuilt] of [
     [live.devices, next.devices],
     [live.timeline, next.timeline],
+    [live.snapshots, next.snapshots],
   ] as const) {
     await client.query(`drop table ${current}`);
     await client.query(`alter table ${rebuilt} rename to ${name(current)}`);

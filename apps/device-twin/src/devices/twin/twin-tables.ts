@@ -8,11 +8,16 @@ export interface TwinTables {
   readonly schema: string;
   readonly devices: string;
   readonly timeline: string;
+  /** The twin every {@link SNAPSHOT_INTERVAL} versions, so old states of long streams rebuild fast. */
+  readonly snapshots: string;
   readonly connectivity: string;
   readonly telemetryOffsets: string;
 }
 
 export const TWIN_SCHEMA = 'device_twin';
+
+/** A snapshot is kept at every version divisible by this. */
+export const SNAPSHOT_INTERVAL = 500;
 
 /** Injection token of the live {@link TwinTables}. */
 export const TWIN_TABLES = Symbol('TWIN_TABLES');
@@ -25,6 +30,7 @@ export function twinTables(schema = TWIN_SCHEMA, suffix = ''): TwinTables {
     schema,
     devices: `${schema}.devices${suffix}`,
     timeline: `${schema}.timeline${suffix}`,
+    snapshots: `${schema}.snapshots${suffix}`,
     connectivity: `${schema}.connectivity`,
     telemetryOffsets: `${schema}.telemetry_offsets`,
   };
@@ -69,6 +75,12 @@ create table if not exists ${t.timeline} (
   status text not null,
   region text,
   tags text[] not null${keys ? ',\n  primary key (device_id, version)' : ''}
+);
+create table if not exists ${t.snapshots} (
+  device_id text not null,
+  version bigint not null,
+  occurred_at timestamptz not null,
+  view jsonb not null${keys ? ',\n  primary key (device_id, version)' : ''}
 );`;
 }
 
@@ -79,7 +91,8 @@ export function rebuildableIndexesSql(t: TwinTables, { keys = false } = {}): str
     keys
       ? `
 alter table ${t.devices} add constraint ${base(t.devices)}_pkey primary key (device_id);
-alter table ${t.timeline} add constraint ${base(t.timeline)}_pkey primary key (device_id, version);`
+alter table ${t.timeline} add constraint ${base(t.timeline)}_pkey primary key (device_id, version);
+alter table ${t.snapshots} add constraint ${base(t.snapshots)}_pkey primary key (device_id, version);`
       : ''
   }
 create index if not exists ${base(t.devices)}_serial_id on ${t.devices} (serial, device_id);

@@ -178,12 +178,16 @@ export function evolveTwin(view: TwinView | undefined, recorded: TwinEvent): Twi
   }
 }
 
-/** Rebuilds a twin from a device's events, optionally stopping at a version or a point in time. */
+/**
+ * Rebuilds a twin from a device's events (or continues from a snapshot `from`), optionally stopping
+ * at a version or a point in time.
+ */
 export function foldTwin(
   events: readonly TwinEvent[],
   until: { version?: number; at?: Date } = {},
+  from?: TwinView,
 ): TwinView | undefined {
-  let view: TwinView | undefined;
+  let view = from;
   for (const event of events) {
     if (until.version !== undefined && Number(event.revision) + 1 > until.version) break;
     if (until.at !== undefined && Date.parse(event.metadata.occurredAt) > until.at.getTime()) break;

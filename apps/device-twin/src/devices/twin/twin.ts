@@ -34,4 +34,9 @@ export interface TwinStore {
   /** Applies a run of device events in one transaction; events already reflected are skipped. */
   applyBatch(events: readonly RecordedEvent[]): Promise<void>;
   find(deviceId: string): Promise<DeviceTwin | undefined>;
+  /**
+   * The latest snapshot at or below a version and/or at or before a time, to fold the rest from.
+   * Snapshots are derived by the same fold, so continuing from one gives the same twin.
+   */
+  snapshotBefore(deviceId: string, until: { version?: number; at?: Date }): Promise<TwinView | undefined>;
 }
