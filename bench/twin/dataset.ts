@@ -173,7 +173,7 @@ export async function removeRunData(
       all,
     ]);
     await client.query(`delete from ${schema}.streams where stream = any($1::text[])`, [all]);
-    for (const table of [tables.devices, tables.timeline, tables.connectivity]) {
+    for (const table of [tables.devices, tables.timeline, tables.snapshots, tables.connectivity]) {
       const { rows } = await client.query<{ exists: boolean }>(
         'select to_regclass($1) is not null as exists',
         [table],

@@ -10,6 +10,7 @@ import type { Pool } from 'pg';
 import type { TwinTables } from '../../apps/device-twin/src/devices/twin/twin-tables';
 import { freePort, ServiceProcess } from '../../test/support/service-process';
 import { BULK_SERIAL_PREFIX, RAW_STREAM_PREFIX } from './dataset';
+import { PostgresTwinStore } from '../../apps/device-twin/src/devices/twin/postgres-twin.store';
 import { deviceProfile, FIRMWARE_VERSIONS, longHistoryEvents, provisioningEvents } from './events';
 import { fmt, latency, log, round, seconds, type Latency } from './timing';
 
@@ -131,6 +132,11 @@ export async function measureService(
     await store.append(stream, events.slice(i, i + 500), i === 0 ? 'no_stream' : BigInt(i - 1));
   }
   log(`appended ${events.length} events to ${stream}`);
+  // Project them as the service's projection would (same code), so the twin and its snapshots exist;
+  // the service itself starts after them.
+  const twins = new PostgresTwinStore(pool, tables);
+  const recorded = await store.readStream(stream);
+  for (let i = 0; i < recorded.length; i += 500) await twins.applyBatch(recorded.slice(i, i + 500));
   const baseline = await rawAppendBaseline(store);
   await startAtEndOfLog(pool, store.schema);
 
