@@ -10,7 +10,7 @@ import { rebuildTwin } from '../apps/device-twin/src/devices/twin/twin-rebuild';
 const REBUILDERS = {
   'device-twin': async (dryRun: boolean) => {
     const config = loadDeviceTwinConfig();
-    const pool = new Pool({ connectionString: config.PG_URL, max: 4, application_name: 'fleet-rebuild' });
+    const pool = new Pool({ connectionString: config.PG_URL, max: 6, application_name: 'fleet-rebuild' });
     const store: EventStore =
       config.EVENT_STORE === 'eventstoredb'
         ? new EventStoreDbEventStore({ connectionString: config.EVENTSTORE_URL as string })
