@@ -5,7 +5,7 @@ import { copyPeriods, copyViews } from './twin-copy';
 import {
   SNAPSHOT_INTERVAL,
   TWIN_WRITE_LOCK,
-  rebuildableIndexesSql,
+  rebuildableIndexesByTable,
   rebuildableTablesSql,
   twinSchemaSql,
   twinTables,
@@ -74,19 +74,27 @@ export async function rebuildTwin(options: RebuildOptions): Promise<RebuildRepor
     // Three connections, so that PostgreSQL parses the twins' JSON and the periods side by side.
     const views = [...folded.views.values()];
     const half = Math.ceil(views.length / 2);
-    await Promise.all([
+    await settleAll([
       copyViews(devicesClient, next, views.slice(0, half)),
       copyViews(secondClient, next, views.slice(half)),
       copyPeriods(timelineClient, next, folded.timeline),
     ]);
     const load = mark();
-    await devicesClient.query(rebuildableIndexesSql(next, { keys: true }));
-    for (let i = 0; i < folded.snapshots.length; i += 500) {
-      await writeSnapshots(devicesClient, next, folded.snapshots.slice(i, i + 500));
-    }
-    // Fresh statistics and visibility map: without them the first searches after the swap are slow.
-    await devicesClient.query(`vacuum (analyze) ${next.devices}`);
-    await devicesClient.query(`vacuum (analyze) ${next.timeline}`);
+    // Each table's keys, indexes and vacuum on its own connection, side by side.
+    const indexes = rebuildableIndexesByTable(next, { keys: true });
+    await settleAll([
+      devicesClient
+        .query(indexes.devices)
+        .then(() => devicesClient.query(`vacuum (analyze) ${next.devices}`)),
+      timelineClient
+        .query(indexes.timeline)
+        .then(() => timelineClient.query(`vacuum (analyze) ${next.timeline}`)),
+      secondClient.query(indexes.snapshots).then(async () => {
+        for (let i = 0; i < folded.snapshots.length; i += 500) {
+          await writeSnapshots(secondClient, next, folded.snapshots.slice(i, i + 500));
+        }
+      }),
+    ]);
     const index = mark();
 
     const client = devicesClient;
@@ -119,6 +127,17 @@ export async function rebuildTwin(options: RebuildOptions): Promise<RebuildRepor
     secondClient.release();
     timelineClient.release();
   }
+}
+
+/**
+ * Like Promise.all, but waits for every statement to finish before failing, so that no connection
+ * goes back to the pool with a statement still running.
+ */
+async function settleAll(work: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find(
+    (r): r is PromiseRejectedResult => r.status === 'rejected',
+  );
+  if (failed) throw failed.reason;
 }
 
 /** Seconds since the previous call (or creation). */

@@ -84,17 +84,19 @@ create table if not exists ${t.snapshots} (
 );`;
 }
 
-/** Secondary indexes (and, for a rebuild's copies, the keys) of the rebuildable tables. */
-export function rebuildableIndexesSql(t: TwinTables, { keys = false } = {}): string {
+/**
+ * Secondary indexes (and, for a rebuild's copies, the keys) of each rebuildable table; a rebuild
+ * builds the tables' indexes side by side on separate connections.
+ */
+export function rebuildableIndexesByTable(
+  t: TwinTables,
+  { keys = false } = {},
+): { devices: string; timeline: string; snapshots: string } {
   const base = (name: string) => name.slice(t.schema.length + 1);
-  return `${
-    keys
-      ? `
-alter table ${t.devices} add constraint ${base(t.devices)}_pkey primary key (device_id);
-alter table ${t.timeline} add constraint ${base(t.timeline)}_pkey primary key (device_id, version);
-alter table ${t.snapshots} add constraint ${base(t.snapshots)}_pkey primary key (device_id, version);`
-      : ''
-  }
+  const key = (table: string, columns: string) =>
+    keys ? `alter table ${table} add constraint ${base(table)}_pkey primary key (${columns});\n` : '';
+  return {
+    devices: `${key(t.devices, 'device_id')}
 create index if not exists ${base(t.devices)}_serial_id on ${t.devices} (serial, device_id);
 create index if not exists ${base(t.devices)}_model_id on ${t.devices} (manufacturer, model, device_id);
 create index if not exists ${base(t.devices)}_firmware_id on ${t.devices} (firmware_version, device_id);
@@ -104,11 +106,19 @@ create index if not exists ${base(t.devices)}_tags on ${t.devices} using gin (ta
 create index if not exists ${base(t.devices)}_updated on ${t.devices} (updated_at, device_id);
 create index if not exists ${base(t.devices)}_provisioned on ${t.devices} (provisioned_at, device_id);
 -- Index-only counts over 100,000 twins need a fresh visibility map.
-alter table ${t.devices} set (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02);
+alter table ${t.devices} set (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02);`,
+    timeline: `${key(t.timeline, 'device_id, version')}
 create index if not exists ${base(t.timeline)}_firmware on ${t.timeline} (firmware_version, valid_from);
 create index if not exists ${base(t.timeline)}_period on ${t.timeline} (valid_from, valid_to);
 create index if not exists ${base(t.timeline)}_serial_id on ${t.timeline} (serial, device_id);
-create index if not exists ${base(t.timeline)}_tags on ${t.timeline} using gin (tags);`;
+create index if not exists ${base(t.timeline)}_tags on ${t.timeline} using gin (tags);`,
+    snapshots: key(t.snapshots, 'device_id, version'),
+  };
+}
+
+export function rebuildableIndexesSql(t: TwinTables, options: { keys?: boolean } = {}): string {
+  const { devices, timeline, snapshots } = rebuildableIndexesByTable(t, options);
+  return [devices, timeline, snapshots].join('\n');
 }
 
 export function twinSchemaSql(t: TwinTables): string {
