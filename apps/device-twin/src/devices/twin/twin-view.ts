@@ -8,7 +8,7 @@ import {
 } from '../configuration';
 import {
   upcastDeviceEvent,
-  type DeviceClassInfo,
+  type DeviceProvisionedData,
   type DeviceCredential,
   type DeviceEvent,
   type DeviceStatus,
@@ -35,18 +35,8 @@ export interface CredentialSummary {
 }
 
 /** The device twin as rebuilt from the device's events alone (connectivity comes from telemetry). */
-export interface TwinView {
-  readonly deviceId: string;
+export interface TwinView extends Omit<DeviceProvisionedData, 'credential'> {
   readonly tenant: string;
-  readonly serial: string;
-  readonly manufacturer: string;
-  readonly model: string;
-  readonly hardwareRevision: string | null;
-  readonly firmwareVersion: string | null;
-  readonly deviceClass: DeviceClassInfo;
-  readonly region: Region | null;
-  readonly tags: readonly string[];
-  readonly attributes: Readonly<Record<string, string>>;
   readonly status: DeviceStatus;
   readonly statusReason: string | null;
   readonly statusChangedAt: string;
