@@ -106,6 +106,28 @@ describe('twin rebuild', () => {
     await live.ensureSchema();
     for (let n = 0; n < 60; n++)
       await store.append(`device-d${n}`, toAppend(lifeOf(`d${n}`, n)), 'no_stream');
+    // Text the bulk load (COPY) must escape: quotes, backslashes, tabs, newlines, non-ASCII, a literal \N.
+    const nasty = [
+      'say "hi"',
+      'back\\slash',
+      'tab\there',
+      'line\nbreak',
+      'crlf\r\n',
+      'Zürich ✓',
+      '\\N',
+      '{a,b}',
+    ];
+    await store.append(
+      'device-nasty',
+      toAppend([
+        provisioned('nasty', 'v"1\\'),
+        {
+          type: 'DeviceLabelsChanged',
+          data: { deviceId: 'nasty', tags: nasty, attributes: { 'k"\t': 'v\n\\' } },
+        },
+      ]),
+      'no_stream',
+    );
     projection = await startProjection();
     await projection.caughtUp();
   });
@@ -118,7 +140,7 @@ describe('twin rebuild', () => {
 
   it('rebuilds a model identical to the live projection', async () => {
     const report = await rebuildTwin({ pool, store, tables, swap: false, pageSize: 37 });
-    expect(report).toMatchObject({ devices: 60, differences: { devices: 0, timeline: 0 }, swapped: false });
+    expect(report).toMatchObject({ devices: 61, differences: { devices: 0, timeline: 0 }, swapped: false });
     expect(report.events).toBeGreaterThan(60 * 3);
   });
 
