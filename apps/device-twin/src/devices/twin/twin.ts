@@ -34,6 +34,8 @@ export interface TwinStore {
   /** Applies a run of device events in one transaction; events already reflected are skipped. */
   applyBatch(events: readonly RecordedEvent[]): Promise<void>;
   find(deviceId: string): Promise<DeviceTwin | undefined>;
+  /** Number of events the stored twin reflects; undefined when there is none. */
+  version(deviceId: string): Promise<number | undefined>;
   /**
    * The latest snapshot at or below a version and/or at or before a time, to fold the rest from.
    * Snapshots are derived by the same fold, so continuing from one gives the same twin.

@@ -6,6 +6,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { ProjectionProgress } from '../../projections/projection-progress';
 import { PostgresGroupStore } from './postgres-group-store';
 
 export const GROUP_STORE = Symbol('GROUP_STORE');
@@ -19,14 +20,15 @@ export const GROUP_STORE = Symbol('GROUP_STORE');
 export class GroupProjection implements OnApplicationBootstrap, OnModuleDestroy {
   static readonly subscriptionId = 'device-twin-groups';
   private readonly logger = new Logger(GroupProjection.name);
-  private readonly reached = new Map<string, number>();
-  private readonly wakers = new Set<() => void>();
+  private readonly progress: ProjectionProgress;
   private subscription?: Subscription;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(GROUP_STORE) private readonly groups: PostgresGroupStore,
-  ) {}
+  ) {
+    this.progress = new ProjectionProgress((name) => groups.version(name));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.groups.ensureSchema();
@@ -35,37 +37,19 @@ export class GroupProjection implements OnApplicationBootstrap, OnModuleDestroy 
       streamPrefixes: ['group-'],
       handler: async (event) => {
         await this.groups.apply(event);
-        this.reached.set(event.stream.slice('group-'.length), Number(event.revision) + 1);
-        for (const wake of [...this.wakers]) wake();
+        this.progress.applied(event.stream.slice('group-'.length), Number(event.revision) + 1);
       },
       onError: (error) => this.logger.error({ err: error }, 'groups projection failed; retrying'),
     });
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.progress.close();
     await this.subscription?.stop();
-    for (const wake of [...this.wakers]) wake();
-    this.wakers.clear();
   }
 
   /** Resolves true once the projection shows `version` of group `name`, false after `timeoutMs`. */
-  async waitFor(name: string, version: number, timeoutMs = 3_000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if ((this.reached.get(name) ?? 0) >= version) return true;
-      if ((await this.groups.version(name)) >= version) return true;
-      const left = deadline - Date.now();
-      if (left <= 0 || !this.subscription) return false;
-      // Woken by this process's subscription; polls too, in case another replica projected it.
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          this.wakers.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, Math.min(left, 250));
-        this.wakers.add(wake);
-      });
-    }
+  waitFor(name: string, version: number, timeoutMs = 3_000): Promise<boolean> {
+    return this.progress.waitFor(name, version, timeoutMs);
   }
 }
