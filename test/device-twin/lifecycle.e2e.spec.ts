@@ -146,14 +146,22 @@ describe('device-twin: device lifecycle, configuration and audit', () => {
     beforeSuspension = new Date().toISOString();
   });
 
-  it('dead-letters undecodable telemetry and keeps consuming', async () => {
+  it('dead-letters undecodable and implausible telemetry with the reason, and keeps consuming', async () => {
+    const reasons = await h.watchDeadLetters();
     await h.sendRaw(deviceId, Buffer.from('not avro at all'));
+    await h.sendTelemetry([{ deviceId, batteryPercent: 150 }]);
     await h.sendTelemetry([{ deviceId, batteryPercent: 86 }]);
     await eventually(
       async () => ((await twin()).connectivity?.batteryPercent === 86 ? true : undefined),
       30_000,
       'next uplink applied',
     );
+    await eventually(async () => (reasons.length >= 2 ? true : undefined), 30_000, 'two dead letters');
+    expect(reasons).toEqual([
+      expect.stringMatching(/not Avro single-object encoded/),
+      expect.stringMatching(/batteryPercent 150 is not within 0-100/),
+    ]);
+    expect((await twin()).connectivity?.uplinkCount).toBe(2);
   });
 
   it('suspends, rotates credentials and decommissions, each with actor and reason', async () => {

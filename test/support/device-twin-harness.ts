@@ -36,6 +36,7 @@ export class DeviceTwinHarness {
   private database!: { url: string; drop(): Promise<void> };
   private publisher!: KafkaPublisher;
   private consumer?: RunningConsumer;
+  private deadLetterConsumer?: RunningConsumer;
   private readonly codec = new AvroCodec(SchemaCatalogue.load());
 
   get databaseUrl(): string {
@@ -78,8 +79,23 @@ export class DeviceTwinHarness {
     }
   }
 
+  /** Reasons (`dlt-reason` headers) of the dead letters of the telemetry topic, collected from now on. */
+  async watchDeadLetters(): Promise<string[]> {
+    const reasons: string[] = [];
+    const kafka = createKafka({ brokers: testInfrastructure.kafkaBrokers, clientId: 'e2e-dlt' });
+    this.deadLetterConsumer = await startConsumer(kafka, this.publisher, {
+      groupId: uniqueName('e2e-dlt'),
+      topics: [`${this.telemetryTopic}.dlt`],
+      handler: async (message) => {
+        reasons.push(message.headers['dlt-reason'] ?? '');
+      },
+    });
+    return reasons;
+  }
+
   async stop(): Promise<void> {
     await this.twin?.stop();
+    await this.deadLetterConsumer?.stop();
     await this.consumer?.stop();
     await this.publisher?.disconnect();
     await this.database?.drop();

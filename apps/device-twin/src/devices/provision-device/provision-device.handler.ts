@@ -71,14 +71,14 @@ export class ProvisionDeviceHandler {
       reservedFor === null && request.deviceId === undefined
         ? { state: initialDeviceState, revision: -1n } // a fresh UUID has no stream yet
         : await loadAggregate(this.store, deviceStream(deviceId), deviceDecider);
-    if (reservedFor !== null && device.state.status !== 'unprovisioned') {
-      if (device.state.status === 'decommissioned')
-        deviceDecider.decide(provisionCommand(deviceId, request), device.state);
-      return { deviceId, version: device.state.version, created: false };
-    }
-    // Fails early (409) for an id that already belongs to another serial or was decommissioned.
-    if (device.state.status !== 'unprovisioned')
+    if (device.state.status !== 'unprovisioned') {
+      // The serial's own device: an idempotent retry gets it back, unless it was retired.
+      if (reservedFor !== null && device.state.status !== 'decommissioned') {
+        return { deviceId, version: device.state.version, created: false };
+      }
+      // Otherwise the aggregate refuses with its reason (409: tombstone, or an id already taken).
       deviceDecider.decide(provisionCommand(deviceId, request), device.state);
+    }
     if (reservedFor === null) {
       await decideAndAppend(
         this.store,

@@ -105,6 +105,8 @@ export class TelemetryConsumer implements OnApplicationBootstrap, OnModuleDestro
     if (message.key !== null && message.key !== t.deviceId) {
       throw new NonRetriableError(`record key ${message.key} is not the device id ${t.deviceId}`);
     }
+    const problem = implausible(t);
+    if (problem) throw new NonRetriableError(`telemetry of ${t.deviceId}: ${problem}`);
     return {
       offset: BigInt(message.offset),
       messageId: t.messageId,
@@ -160,6 +162,23 @@ export class TelemetryConsumer implements OnApplicationBootstrap, OnModuleDestro
       this.logger.warn({ deviceId: report.deviceId, reason: error.message }, 'device report ignored');
     }
   }
+}
+
+/** Readings no device can produce would corrupt the twin: such messages are dead-lettered. */
+function implausible(t: DeviceTelemetryRecord): string | undefined {
+  if (t.batteryPercent !== null && !(t.batteryPercent >= 0 && t.batteryPercent <= 100)) {
+    return `batteryPercent ${t.batteryPercent} is not within 0-100`;
+  }
+  if (t.rssi !== null && !(t.rssi >= -200 && t.rssi <= 50))
+    return `rssi ${t.rssi} dBm is not within -200..50`;
+  if (t.snr !== null && !Number.isFinite(t.snr)) return `snr ${t.snr} is not a number`;
+  if (t.airtimeMs !== null && !(t.airtimeMs >= 0 && t.airtimeMs < 60_000)) {
+    return `airtimeMs ${t.airtimeMs} is not within 0-60000`;
+  }
+  if (!(t.receivedAt > Date.parse('2000-01-01') && t.receivedAt < Date.now() + 24 * 3_600_000)) {
+    return `receivedAt ${t.receivedAt} is not a plausible time`;
+  }
+  return undefined;
 }
 
 function knownKeys(values: Record<string, string | number | boolean | null>): Configuration {
