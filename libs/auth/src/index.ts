@@ -6,3 +6,4 @@ export * from './dev-keys';
 export * from './dev-token';
 export * from './roles';
 export { AUTH_CONFIG, TokenVerifier, type VerifiedToken } from './token-verifier';
+export * from './repo-root';

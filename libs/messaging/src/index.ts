@@ -8,3 +8,5 @@ export * from './relay/event-relay';
 export * from './inbox/postgres-inbox';
 export * from './mqtt/mqtt-connection';
 export * from './kafka/kafka-batch-consumer';
+export * from './mqtt/device-broker-access';
+export * from './mqtt/mosquitto-dynamic-security';

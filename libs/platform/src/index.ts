@@ -4,3 +4,4 @@ export * from './tokens';
 export * from './command-metadata';
 export * from './service-config';
 export * from './run-service';
+export * from './mqtt-credentials';

@@ -1,5 +1,6 @@
 import { AvroCodec, SchemaCatalogue } from '@fleet/contracts';
 import { EVENT_STORE, EventStoreDbEventStore, PostgresEventStore, type EventStore } from '@fleet/event-store';
+import { mqttLogin } from './mqtt-credentials';
 import { createKafka, KafkaPublisher, MESSAGE_PUBLISHER, MqttConnection } from '@fleet/messaging';
 import { hostname } from 'node:os';
 import type { Provider } from '@nestjs/common';
@@ -52,5 +53,9 @@ export const infrastructureProviders: Provider[] = [
 
 /** The service's own MQTT connection; a unique client id per process so replicas coexist. */
 export function mqttConnection(service: string, config: PlatformConfig): MqttConnection {
-  return new MqttConnection({ url: config.MQTT_URL, clientId: `${service}-${hostname()}-${process.pid}` });
+  return new MqttConnection({
+    url: config.MQTT_URL,
+    clientId: `${service}-${hostname()}-${process.pid}`,
+    ...mqttLogin(config),
+  });
 }

@@ -57,6 +57,14 @@ export const platformConfigSchema = z.object({
     .url()
     .default('mqtt://127.0.0.1:1883')
     .describe('MQTT broker URL, default mqtt://127.0.0.1:1883'),
+  /** The services' own broker account (deploy/local/mosquitto.sh creates it). */
+  MQTT_USERNAME: z
+    .string()
+    .min(1)
+    .default('fleet-platform')
+    .describe('MQTT username, default fleet-platform'),
+  /** Required in production; in development it is read from .local/mosquitto/credentials.json. */
+  MQTT_PASSWORD: z.string().min(1).optional().describe('MQTT password (development: from .local/mosquitto)'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
     .default('info')
