@@ -30,7 +30,7 @@ export class DeviceTwinModule {
   static forRoot(config: DeviceTwinConfig): DynamicModule {
     return {
       module: DeviceTwinModule,
-      imports: [PlatformModule.forRoot({ service: 'device-twin', config })],
+      imports: [PlatformModule.forRoot({ service: 'device-twin', config, mqtt: true })],
       controllers: [
         ...SEARCH_CONTROLLERS,
         ...GROUP_CONTROLLERS,

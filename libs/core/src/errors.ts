@@ -59,3 +59,8 @@ export class UnauthenticatedError extends FleetError {
 export class ForbiddenError extends FleetError {
   readonly code = 'FORBIDDEN';
 }
+
+/** A system the operation depends on (broker, database) did not answer; retrying later may work. */
+export class DependencyUnavailableError extends FleetError {
+  readonly code = 'DEPENDENCY_UNAVAILABLE';
+}

@@ -11,6 +11,7 @@ import {
   ConcurrencyError,
   PreconditionFailedError,
   ConflictError,
+  DependencyUnavailableError,
   FleetError,
   ForbiddenError,
   IllegalStateError,
@@ -50,6 +51,7 @@ const STATUS_BY_ERROR: ReadonlyArray<readonly [abstract new (...args: never[]) =
   [IllegalStateError, HttpStatus.CONFLICT],
   [ConcurrencyError, HttpStatus.CONFLICT],
   [PreconditionFailedError, HttpStatus.PRECONDITION_FAILED],
+  [DependencyUnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
 ];
 
 /** Errors from Express middleware (body-parser's 413, 415...) follow the http-errors convention. */

@@ -1,6 +1,12 @@
 import { AuthModule, authConfigFromEnv, authEnvSchema } from '@fleet/auth';
 import { EVENT_STORE, type EventStore } from '@fleet/event-store';
-import { MESSAGE_PUBLISHER, type KafkaPublisher, type MqttConnection } from '@fleet/messaging';
+import {
+  DEVICE_BROKER_ACCESS,
+  MESSAGE_PUBLISHER,
+  MosquittoDynamicSecurity,
+  type KafkaPublisher,
+  type MqttConnection,
+} from '@fleet/messaging';
 import { HealthChecks, ObservabilityModule } from '@fleet/observability';
 import {
   Global,
@@ -57,6 +63,12 @@ export class PlatformModule implements OnModuleInit, OnApplicationShutdown {
         { provide: PLATFORM_CONFIG, useValue: config },
         ...infrastructureProviders,
         { provide: MQTT_CONNECTION, useFactory: () => (mqtt ? mqttConnection(service, config) : undefined) },
+        {
+          provide: DEVICE_BROKER_ACCESS,
+          inject: [MQTT_CONNECTION],
+          useFactory: (connection: MqttConnection | undefined) =>
+            connection ? new MosquittoDynamicSecurity(() => connection.connect()) : undefined,
+        },
       ],
       exports: [
         SERVICE_NAME,
@@ -67,6 +79,7 @@ export class PlatformModule implements OnModuleInit, OnApplicationShutdown {
         MESSAGE_PUBLISHER,
         AVRO_CODEC,
         MQTT_CONNECTION,
+        DEVICE_BROKER_ACCESS,
       ],
     };
   }

@@ -7,7 +7,9 @@ import {
   loadAggregate,
   type EventStore,
 } from '@fleet/event-store';
-import { Inject, Injectable } from '@nestjs/common';
+import { DEVICE_BROKER_ACCESS, type DeviceBrokerAccess } from '@fleet/messaging';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { registerWithBroker } from '../credentials/broker-registration';
 import { CREDENTIAL_ISSUER } from '../credentials/credentials.providers';
 import type { CredentialIssuer, CredentialRequest, IssuedCredential } from '../credentials/credential-issuer';
 import {
@@ -40,6 +42,7 @@ export class ProvisionDeviceHandler {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CREDENTIAL_ISSUER) private readonly issuer: CredentialIssuer,
+    @Optional() @Inject(DEVICE_BROKER_ACCESS) private readonly broker?: DeviceBrokerAccess,
   ) {}
 
   async handle(request: ProvisionDeviceRequest, metadata: CommandMetadata): Promise<ProvisionOutcome> {
@@ -90,6 +93,7 @@ export class ProvisionDeviceHandler {
       );
     }
     const issued = await this.issuer.issue(deviceId, credentialRequest(request));
+    await registerWithBroker(this.broker, deviceId, issued, request.activate);
     try {
       const { state } = await decideAndAppend(
         this.store,

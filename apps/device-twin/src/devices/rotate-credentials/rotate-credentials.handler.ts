@@ -1,6 +1,8 @@
 import { NotFoundError, type CommandMetadata } from '@fleet/core';
 import { EVENT_STORE, loadAggregate, type EventStore } from '@fleet/event-store';
-import { Inject, Injectable } from '@nestjs/common';
+import { DEVICE_BROKER_ACCESS, type DeviceBrokerAccess } from '@fleet/messaging';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { mayConnect, registerWithBroker } from '../credentials/broker-registration';
 import type { z } from 'zod';
 import { DeviceCommandHandler } from '../device-commands/device-command.handler';
 import { CREDENTIAL_ISSUER } from '../credentials/credentials.providers';
@@ -21,6 +23,7 @@ export class RotateCredentialsHandler {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CREDENTIAL_ISSUER) private readonly issuer: CredentialIssuer,
     private readonly commands: DeviceCommandHandler,
+    @Optional() @Inject(DEVICE_BROKER_ACCESS) private readonly broker?: DeviceBrokerAccess,
   ) {}
 
   async handle(
@@ -36,10 +39,16 @@ export class RotateCredentialsHandler {
     const request: CredentialRequest =
       requested ?? (isLorawan(state) ? { type: 'lorawan-appkey' } : { type: 'secret' });
     const issued = await this.issuer.issue(deviceId, request);
-    const outcome = await this.commands.execute(
-      { type, deviceId, expectedVersion, credential: issued.credential },
-      metadata,
+    const command = { type, deviceId, expectedVersion, credential: issued.credential } as const;
+    deviceDecider.decide(command, state); // refuses (decommissioned, stale version) before the broker hears of it
+    // Re-enrolment leaves the device provisioned, not active: the broker enables it on activation.
+    await registerWithBroker(
+      this.broker,
+      deviceId,
+      issued,
+      type === 'RotateCredentials' && mayConnect(state.status),
     );
+    const outcome = await this.commands.execute(command, metadata);
     return { version: outcome.version, oneTime: issued.oneTime };
   }
 }
