@@ -20,6 +20,10 @@ const deviceTwinKeys = {
     .describe('id recorded with every ciphertext made with DEVICE_KEK'),
   NODE_ENV: z.string().default('development'),
   TELEMETRY_TOPIC: z.string().default(Topics.telemetry).describe('topic of decoded device readings'),
+  DEVICE_EVENTS_TOPIC: z
+    .string()
+    .default(Topics.deviceEvents)
+    .describe('topic the device events are relayed to'),
   TELEMETRY_GROUP_ID: z.string().default('device-twin-telemetry').describe('Kafka consumer group'),
   READ_YOUR_WRITES_MS: z.coerce
     .number()

@@ -1,14 +1,17 @@
 import { PlatformModule } from '@fleet/platform';
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { IngestionConfig } from './config';
+import { INGESTION_CONFIG, type IngestionConfig } from './config';
+import { DeviceDirectory } from './device-access/directory/device-directory';
+import { UplinkIngestion } from './uplinks/ingest-uplinks/uplink-ingestion';
 
-/** Boots with the shared platform (probes, metrics, auth, Kafka, event store, MQTT); features come with their issues. */
+/** Device connectivity: who may talk (from device events), and uplinks from MQTT to Kafka. */
 @Module({})
 export class IngestionModule {
   static forRoot(config: IngestionConfig): DynamicModule {
     return {
       module: IngestionModule,
       imports: [PlatformModule.forRoot({ service: 'ingestion', config, mqtt: true })],
+      providers: [{ provide: INGESTION_CONFIG, useValue: config }, DeviceDirectory, UplinkIngestion],
     };
   }
 }

@@ -27,6 +27,7 @@ export const Topics = {
   campaignEvents: 'fleet.campaign-events.v1',
   alertEvents: 'fleet.alert-events.v1',
   telemetry: 'fleet.telemetry.v1',
+  commandResponses: 'fleet.command-responses.v1',
 } as const;
 
 const eventTopic = (name: string, aggregate: string, schemas: string[]): TopicSpec => ({
@@ -67,6 +68,16 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
     schemas: ['fleet.telemetry.DeviceTelemetry'],
     deadLetter: `${Topics.telemetry}.dlt`,
     description: 'Decoded device readings from ingestion; high volume, not part of any aggregate stream.',
+  },
+  {
+    name: Topics.commandResponses,
+    partitions: 6,
+    retentionMs: 7 * DAY,
+    compacted: false,
+    key: 'device id',
+    schemas: ['fleet.telemetry.CommandResponse'],
+    deadLetter: `${Topics.commandResponses}.dlt`,
+    description: "Devices' answers to commands (MQTT up/ack) from ingestion, for command-dispatcher.",
   },
 ];
 

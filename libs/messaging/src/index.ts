@@ -10,3 +10,6 @@ export * from './mqtt/mqtt-connection';
 export * from './kafka/kafka-batch-consumer';
 export * from './mqtt/device-broker-access';
 export * from './mqtt/mosquitto-dynamic-security';
+export * from './mqtt/acknowledging-subscriber';
+export * from './batching-publisher';
+export * from './kafka/catch-up';

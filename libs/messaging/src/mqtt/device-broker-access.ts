@@ -13,11 +13,3 @@ export interface DeviceBrokerAccess {
 }
 
 export const DEVICE_BROKER_ACCESS = Symbol('DEVICE_BROKER_ACCESS');
-
-/** The only topics a device may use: publish its uplinks, receive its downlinks. */
-export function deviceAclTopics(deviceId: string): { publish: string; receive: string } {
-  return {
-    publish: `fleet/v1/devices/${deviceId}/up/#`,
-    receive: `fleet/v1/devices/${deviceId}/down/#`,
-  };
-}

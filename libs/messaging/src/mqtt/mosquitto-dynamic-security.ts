@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type { DeviceBrokerAccess } from './device-broker-access';
-import { deviceAclTopics } from './device-broker-access';
+import { deviceAclTopicFilters } from '@fleet/device-protocol';
 
 const CONTROL_TOPIC = '$CONTROL/dynamic-security/v1';
 const RESPONSE_TOPIC = `${CONTROL_TOPIC}/response`;
@@ -175,7 +175,7 @@ export class MosquittoDynamicSecurity implements DeviceBrokerAccess {
 const roleOf = (deviceId: string) => `device-${deviceId}`;
 
 function deviceAcls(deviceId: string) {
-  const { publish, receive } = deviceAclTopics(deviceId);
+  const { publish, subscribe: receive } = deviceAclTopicFilters(deviceId);
   return [
     { acltype: 'publishClientSend', topic: publish, priority: 0, allow: true },
     { acltype: 'subscribePattern', topic: receive, priority: 0, allow: true },

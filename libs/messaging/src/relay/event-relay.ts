@@ -14,6 +14,8 @@ export interface EventRelayOptions {
   readonly onRelayed?: (event: RecordedEvent, topic: string) => void;
   /** Largest produce request; default {@link DEFAULT_CHUNK_LIMITS}. */
   readonly requestLimits?: ChunkLimits;
+  /** Topic of a stream's events; default the catalogue's (a deployment or test may rename it). */
+  readonly topicForStream?: (stream: string) => string | undefined;
 }
 
 /** Limits of one produce request, well below Kafka's default `message.max.bytes` of 1 MiB. */
@@ -73,7 +75,7 @@ export class EventRelay {
     // Everything is encoded before anything is sent: an event that cannot be fails the batch whole.
     const byTopic = new Map<string, { events: RecordedEvent[]; messages: OutgoingMessage[] }>();
     for (const event of events) {
-      const topic = topicForStream(event.stream);
+      const topic = (this.options.topicForStream ?? topicForStream)(event.stream);
       if (!topic) throw new Error(`no topic for stream ${event.stream}`);
       let group = byTopic.get(topic);
       if (!group) byTopic.set(topic, (group = { events: [], messages: [] }));

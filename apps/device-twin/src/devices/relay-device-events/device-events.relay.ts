@@ -10,8 +10,9 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { DEVICE_TWIN_CONFIG, type DeviceTwinConfig } from '../../config';
 
-/** device-twin owns the device streams, so it relays them to `fleet.device-events.v1`. */
+/** device-twin owns the device streams, so it relays them to `fleet.device-events.v1` (DEVICE_EVENTS_TOPIC). */
 @Injectable()
 export class DeviceEventsRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(DeviceEventsRelay.name);
@@ -21,6 +22,7 @@ export class DeviceEventsRelay implements OnApplicationBootstrap, OnModuleDestro
     @Inject(EVENT_STORE) store: EventStore,
     @Inject(MESSAGE_PUBLISHER) publisher: MessagePublisher,
     @Inject(AVRO_CODEC) codec: AvroCodec,
+    @Inject(DEVICE_TWIN_CONFIG) config: DeviceTwinConfig,
     metrics: Metrics,
   ) {
     const relayed = metrics.counter('fleet_relay_events_total', 'Domain events relayed to Kafka', [
@@ -35,6 +37,7 @@ export class DeviceEventsRelay implements OnApplicationBootstrap, OnModuleDestro
     this.relay = new EventRelay(store, publisher, codec, {
       subscriptionId: 'relay-device',
       streamPrefixes: ['device-'],
+      topicForStream: () => config.DEVICE_EVENTS_TOPIC,
       onRelayed: (event, topic) => relayed.inc({ topic, type: event.type }),
       onError: (error) => {
         failures.inc();

@@ -1,0 +1,116 @@
+import {
+  decodeCommandResponse,
+  decodeNetworkServerUplink,
+  decodeSenml,
+  linkQualityOf,
+  parseChirpstackUplink,
+  parseChirpstackUplinkTopic,
+  parseDeviceTopic,
+  parseTtsUplink,
+  parseTtsUplinkTopic,
+  rejected,
+  toDeviceTelemetry,
+  UplinkRejectedError,
+  type CommandResponse,
+  type DeviceTelemetry,
+  type NetworkServerUplink,
+} from '@fleet/device-protocol';
+import { refusalOf, type DeviceAccess, type Refusal } from '../device-access/device-access';
+
+export interface RawUplink {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly contentType: string | undefined;
+  readonly receivedAt: number;
+}
+
+/** What to do with one MQTT message. */
+export type UplinkOutcome =
+  | { readonly kind: 'telemetry'; readonly deviceId: string; readonly telemetry: DeviceTelemetry }
+  | {
+      readonly kind: 'command-response';
+      readonly deviceId: string;
+      readonly receivedAt: number;
+      readonly messageId: string;
+      readonly response: CommandResponse;
+    }
+  | { readonly kind: 'refused'; readonly refusal: Refusal; readonly deviceId: string }
+  | {
+      readonly kind: 'dead-letter';
+      readonly error: UplinkRejectedError;
+      readonly deviceId: string | null;
+      readonly source: string;
+    };
+
+export interface UplinkDirectory {
+  find(deviceId: string): DeviceAccess | undefined;
+  findByDevEui(devEui: string): DeviceAccess | undefined;
+}
+
+/**
+ * Decides what becomes of an uplink: a telemetry record, a command response, a refusal (device not
+ * allowed to talk: counted, dropped) or a dead letter (the bytes are bad: kept with the reason).
+ * Never throws: anything unexpected is a dead letter too, so no message can stop the pipeline.
+ */
+export function routeUplink(raw: RawUplink, directory: UplinkDirectory, newId: () => string): UplinkOutcome {
+  let deviceId: string | null = null;
+  let source = 'mqtt';
+  try {
+    const device = parseDeviceTopic(raw.topic);
+    if (device?.direction === 'up') {
+      deviceId = device.deviceId;
+      const refusal = refusalOf(directory.find(device.deviceId));
+      if (refusal) return { kind: 'refused', refusal, deviceId: device.deviceId };
+      const options = { now: raw.receivedAt, contentType: raw.contentType };
+      if (device.kind === 'ack') {
+        return {
+          kind: 'command-response',
+          deviceId: device.deviceId,
+          receivedAt: raw.receivedAt,
+          messageId: newId(),
+          response: decodeCommandResponse(raw.payload, options),
+        };
+      }
+      const telemetry = toDeviceTelemetry(decodeSenml(raw.payload, options), {
+        deviceId: device.deviceId,
+        messageId: newId(),
+        receivedAt: raw.receivedAt,
+        source: 'mqtt',
+      });
+      return { kind: 'telemetry', deviceId: device.deviceId, telemetry };
+    }
+    const network = networkServerOf(raw.topic);
+    if (!network) throw rejected('malformed', `not an uplink topic: ${raw.topic.slice(0, 200)}`);
+    source = network;
+    const uplink: NetworkServerUplink =
+      network === 'chirpstack'
+        ? parseChirpstackUplink(raw.topic, raw.payload)
+        : parseTtsUplink(raw.topic, raw.payload);
+    const access = directory.findByDevEui(uplink.devEui);
+    const refusal = refusalOf(access);
+    if (refusal || !access) {
+      return { kind: 'refused', refusal: refusal ?? 'unknown-device', deviceId: `deveui:${uplink.devEui}` };
+    }
+    deviceId = access.deviceId;
+    const telemetry = toDeviceTelemetry(decodeNetworkServerUplink(uplink, access.model), {
+      deviceId: access.deviceId,
+      messageId: uplink.messageId,
+      receivedAt: uplink.receivedAt,
+      source: network,
+      link: linkQualityOf(uplink),
+    });
+    return { kind: 'telemetry', deviceId: access.deviceId, telemetry };
+  } catch (error) {
+    const reason =
+      error instanceof UplinkRejectedError
+        ? error
+        : rejected('malformed', `could not be processed: ${(error as Error).message ?? String(error)}`);
+    return { kind: 'dead-letter', error: reason, deviceId, source };
+  }
+}
+
+function networkServerOf(topic: string): 'chirpstack' | 'tts' | undefined {
+  if (parseChirpstackUplinkTopic(topic)) return 'chirpstack';
+  if (parseTtsUplinkTopic(topic)) return 'tts';
+  return undefined;
+}
