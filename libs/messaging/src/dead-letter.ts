@@ -2,7 +2,7 @@ import { FleetError } from '@fleet/core';
 import type { IncomingMessage, OutgoingMessage } from './messaging.port';
 import { NonRetriableError } from './messaging.port';
 
-const NON_RETRIABLE_NAMES = new Set(['UndecodableMessageError', 'NonRetriableError']);
+const NON_RETRIABLE_NAMES = new Set(['UndecodableMessageError', 'NonRetriableError', 'UplinkRejectedError']);
 
 /** Bad input never gets better by retrying; everything else (broker, database down) might. */
 export function isNonRetriable(error: unknown): boolean {

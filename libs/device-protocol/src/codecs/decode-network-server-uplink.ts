@@ -1,0 +1,35 @@
+import type { NetworkServerUplink } from '../lorawan/network-server-uplink';
+import { isPlainObject } from '../payload';
+import { resolveSenmlPack, type ResolvedRecord } from '../senml';
+import { codecForModel } from './codec-registry';
+
+/**
+ * The records of a LoRaWAN uplink:
+ * 1. the network server's own decoded object, when it is a SenML pack: a top-level array, or the
+ *    array under `senml` (ChirpStack `object` and TTS `decoded_payload` must be JSON objects, so a
+ *    payload formatter can only return a pack wrapped like that). The operator configured that
+ *    decoder for this device on purpose, and it covers models Fleetwise has no codec for;
+ * 2. else nothing when the frame carried no application data (fPort 0 or an empty FRMPayload,
+ *    e.g. a bare confirmation or a MAC-only frame): the uplink still counts for link quality;
+ * 3. else the model's codec on the FRMPayload.
+ * Relative SenML times refer to the uplink's reception.
+ * @throws UplinkRejectedError
+ */
+export function decodeNetworkServerUplink(uplink: NetworkServerUplink, model: string): ResolvedRecord[] {
+  const pack = senmlPackIn(uplink.decodedObject);
+  if (pack) return resolveSenmlPack(pack, { now: uplink.receivedAt, format: 'json' });
+  if (uplink.fPort === 0 || uplink.frmPayload.length === 0) return [];
+  return codecForModel(model).decode(uplink.fPort, uplink.frmPayload, uplink.receivedAt);
+}
+
+/**
+ * A decoded object "is a SenML pack" when it is a non-empty array of maps whose first names a
+ * resource (later records may inherit the name from `bn`).
+ */
+function senmlPackIn(decoded: unknown): unknown[] | undefined {
+  const candidate = isPlainObject(decoded) ? decoded['senml'] : decoded;
+  if (!Array.isArray(candidate) || candidate.length === 0) return undefined;
+  const [first] = candidate;
+  const named = isPlainObject(first) && (typeof first['n'] === 'string' || typeof first['bn'] === 'string');
+  return named && candidate.every(isPlainObject) ? candidate : undefined;
+}

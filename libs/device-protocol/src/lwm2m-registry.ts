@@ -1,0 +1,81 @@
+import { quote, rejected } from './errors';
+import { LWM2M_RESOURCES, type ResourceDefinition, type ResourceValue } from './lwm2m-resources';
+
+/** LwM2M ids are 16-bit, 65535 reserved; no leading zeros, so one resource has one path. */
+const ID = '(?:0|[1-9][0-9]{0,4})';
+const RESOURCE_PATH = new RegExp(`^/${ID}/${ID}/${ID}(?:/${ID})?$`);
+
+export function isResourcePath(path: string): boolean {
+  return RESOURCE_PATH.test(path) && path.split('/').every((id) => id === '' || Number(id) < 65535);
+}
+
+export function findResource(path: string): ResourceDefinition | undefined {
+  const ids = path.split('/');
+  // Resource instances (`/3/0/6/1`) are not in the registry: no entry matches four ids.
+  if (ids.length !== 4) return undefined;
+  const [, object, instance, resource] = ids;
+  return LWM2M_RESOURCES.find((definition) => {
+    const [, o, i, r] = definition.pattern.split('/');
+    return o === object && r === resource && (i === '*' || i === instance);
+  });
+}
+
+export function findConfigurationResource(key: string): ResourceDefinition | undefined {
+  return LWM2M_RESOURCES.find((d) => d.becomes.kind === 'configuration' && d.becomes.key === key);
+}
+
+/**
+ * The registry entry of `path` once `value` (and `unit`, if any) are known to fit it.
+ * @throws UplinkRejectedError naming the path and what is wrong
+ */
+export function checkResourceValue(
+  path: string,
+  value: ResourceValue,
+  unit: string | null,
+): ResourceDefinition {
+  if (!isResourcePath(path))
+    throw rejected('malformed', `${quote(path)} is not an LwM2M resource path /object/instance/resource`);
+  const definition = findResource(path);
+  if (!definition) throw rejected('unknown-path', `${path}: unknown path (not a resource Fleetwise knows)`);
+  checkValue(path, definition, value);
+  if (unit !== null && definition.unit !== undefined && unit !== definition.unit) {
+    throw rejected('wrong-unit', `${path}: unit ${quote(unit)} where ${quote(definition.unit)} was expected`);
+  }
+  return definition;
+}
+
+/** @throws UplinkRejectedError when `value` does not fit the type, range or allowed values */
+export function checkValue(label: string, definition: ResourceDefinition, value: ResourceValue): void {
+  const { type, min, max } = definition;
+  const actual = typeof value;
+  const expected = type === 'integer' ? 'number' : type;
+  if (actual !== expected)
+    throw rejected('wrong-type', `${label}: expected ${article(type)}, got ${article(actual)}`);
+  if (typeof value === 'number') {
+    if (type === 'integer' && !Number.isSafeInteger(value))
+      throw rejected('wrong-type', `${label}: expected an integer, got ${value}`);
+    if (min !== undefined && value < min)
+      throw rejected('out-of-range', `${label}: ${value} is below the minimum ${min}`);
+    if (max !== undefined && value > max)
+      throw rejected('out-of-range', `${label}: ${value} is above the maximum ${max}`);
+  }
+  if (typeof value === 'string') checkString(label, definition, value);
+}
+
+function checkString(label: string, { min, max, oneOf, format }: ResourceDefinition, value: string): void {
+  if (min !== undefined && value.length < min)
+    throw rejected(
+      'out-of-range',
+      `${label}: ${quote(value)} is shorter than ${min} character${min === 1 ? '' : 's'}`,
+    );
+  if (max !== undefined && value.length > max)
+    throw rejected('out-of-range', `${label}: ${value.length} characters exceed the maximum ${max}`);
+  if (oneOf && !oneOf.includes(value))
+    throw rejected('out-of-range', `${label}: ${quote(value)} is not one of ${oneOf.join(', ')}`);
+  if (format && !format.pattern.test(value))
+    throw rejected('out-of-range', `${label}: ${quote(value)} is not ${format.description}`);
+}
+
+function article(type: string): string {
+  return type === 'integer' ? 'an integer' : `a ${type}`;
+}
