@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { AvroCodec, SchemaCatalogue } from '@fleet/contracts';
 import type { DeviceTelemetry } from '@fleet/device-protocol';
 import { createKafka, ensureTopics, startConsumer, type RunningConsumer } from '@fleet/messaging';
@@ -83,6 +84,27 @@ export class IngestionHarness {
       manufacturer: 'acme',
       model: 'FW-SENSOR-1',
     }));
+    return this.provisionRows(devices);
+  }
+
+  /** LoRaWAN class A devices (EU868, model FW-LORA-METER) with random DevEUIs. */
+  async provisionLorawan(count: number, prefix = uniqueName('lora')): Promise<ProvisionedDevice[]> {
+    const devices = Array.from({ length: count }, (_, i) => ({
+      serial: `${prefix}-${i}`,
+      manufacturer: 'acme',
+      model: 'FW-LORA-METER',
+      region: 'EU868',
+      deviceClass: {
+        kind: 'lorawan',
+        lorawanClass: 'A',
+        devEui: randomBytes(8).toString('hex').toUpperCase(),
+      },
+    }));
+    const provisioned = await this.provisionRows(devices);
+    return provisioned.map((d, i) => ({ ...d, devEui: devices[i]!.deviceClass.devEui.toLowerCase() }));
+  }
+
+  private async provisionRows(devices: readonly object[]): Promise<ProvisionedDevice[]> {
     const { status, body } = await this.twin.json<{
       results: { serial: string; deviceId: string; oneTimeCredentials?: { secret?: string } }[];
     }>('/devices/bulk', {

@@ -4,10 +4,8 @@ import {
   decodeSenml,
   linkQualityOf,
   parseChirpstackUplink,
-  parseChirpstackUplinkTopic,
   parseDeviceTopic,
   parseTtsUplink,
-  parseTtsUplinkTopic,
   rejected,
   toDeviceTelemetry,
   UplinkRejectedError,
@@ -101,16 +99,20 @@ export function routeUplink(raw: RawUplink, directory: UplinkDirectory, newId: (
     });
     return { kind: 'telemetry', deviceId: access.deviceId, telemetry };
   } catch (error) {
-    const reason =
-      error instanceof UplinkRejectedError
-        ? error
-        : rejected('malformed', `could not be processed: ${(error as Error).message ?? String(error)}`);
-    return { kind: 'dead-letter', error: reason, deviceId, source };
+    return { kind: 'dead-letter', error: asRejection(error), deviceId, source };
   }
 }
 
+/** By prefix only: the parsers then say precisely what is wrong with the rest of the topic. */
 function networkServerOf(topic: string): 'chirpstack' | 'tts' | undefined {
-  if (parseChirpstackUplinkTopic(topic)) return 'chirpstack';
-  if (parseTtsUplinkTopic(topic)) return 'tts';
+  if (topic.startsWith('application/')) return 'chirpstack';
+  if (topic.startsWith('v3/')) return 'tts';
   return undefined;
+}
+
+/** A bug in a decoder must not stop the pipeline either: the message is kept as a dead letter. */
+function asRejection(error: unknown): UplinkRejectedError {
+  if (error instanceof UplinkRejectedError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new UplinkRejectedError('malformed', `could not be processed: ${message}`);
 }
