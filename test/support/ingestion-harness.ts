@@ -121,8 +121,12 @@ export class IngestionHarness {
   }
 
   /** Connects as the device, retrying while its activation is still on its way to the broker. */
-  async connectDevice(device: ProvisionedDevice, options: IClientOptions = {}): Promise<MqttClient> {
-    const deadline = Date.now() + 10_000;
+  async connectDevice(
+    device: ProvisionedDevice,
+    options: IClientOptions = {},
+    retryForMs = 10_000,
+  ): Promise<MqttClient> {
+    const deadline = Date.now() + retryForMs;
     for (;;) {
       try {
         const client = await connectAsync(testInfrastructure.mqttUrl, {
