@@ -60,6 +60,7 @@ export default tseslint.config(
       'libs/messaging/src/kafka/**',
       'libs/messaging/src/inbox/**',
       'libs/messaging/src/mqtt/**',
+      'apps/simulator/src/mqtt-link.ts',
       'libs/platform/src/infrastructure.providers.ts',
       'libs/testing/**',
       'test/support/**',

@@ -74,7 +74,9 @@ set_tcp_nodelay true
 # queued messages are bounded per client but high enough that a slow Kafka never drops one.
 max_inflight_messages 1000
 max_queued_messages 1000000
-max_packet_size 1048576
+# Device uplinks are at most 8 KiB and network-server messages 64 KiB; this also keeps every
+# dead letter (which carries the raw payload) well under Kafka's 1 MB message limit.
+max_packet_size 262144
 EOF
 
 echo "mosquitto: starting (dynamic security, state in $M)"

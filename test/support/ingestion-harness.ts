@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { AvroCodec, SchemaCatalogue } from '@fleet/contracts';
 import type { DeviceTelemetry } from '@fleet/device-protocol';
-import { createKafka, ensureTopics, startConsumer, type RunningConsumer } from '@fleet/messaging';
+import {
+  createKafka,
+  ensureTopics,
+  startBatchConsumer,
+  type IncomingMessage,
+  type RunningConsumer,
+} from '@fleet/messaging';
 import { localMqttPassword } from '@fleet/platform';
 import { testInfrastructure, uniqueName } from '@fleet/testing';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
@@ -184,41 +190,35 @@ export class IngestionHarness {
     return line ? Number(line.split(' ').at(-1)) : 0;
   }
 
+  /** Batch consumers: a per-message consumer commits each offset and cannot keep up with a flood. */
   private async record(kafka: ReturnType<typeof createKafka>): Promise<void> {
     const publisher = { publish: async () => undefined };
+    const recorder = async (topic: string, onMessage: (message: IncomingMessage) => void) =>
+      startBatchConsumer(kafka, publisher, {
+        groupId: uniqueName('e2e-recorder'),
+        topics: [topic],
+        decode: (message) => message,
+        handleBatch: async (batch) => batch.items.forEach((item) => onMessage(item.value)),
+      });
     this.consumers.push(
-      await startConsumer(kafka, publisher, {
-        groupId: uniqueName('e2e-telemetry-recorder'),
-        topics: [this.telemetryTopic],
-        handler: async (message) => {
-          const t = this.codec.decode<DeviceTelemetry>(message.value ?? Buffer.alloc(0)).value;
-          const list = this.telemetry.get(t.deviceId) ?? [];
-          list.push(t);
-          this.telemetry.set(t.deviceId, list);
-        },
+      await recorder(this.telemetryTopic, (message) => {
+        const t = this.codec.decode<DeviceTelemetry>(message.value ?? Buffer.alloc(0)).value;
+        const list = this.telemetry.get(t.deviceId) ?? [];
+        list.push(t);
+        this.telemetry.set(t.deviceId, list);
       }),
-      await startConsumer(kafka, publisher, {
-        groupId: uniqueName('e2e-dlt-recorder'),
-        topics: [`${this.telemetryTopic}.dlt`],
-        handler: async (message) => {
-          this.deadLetters.push({
-            key: message.key ?? '',
-            code: message.headers['dlt-code'] ?? '',
-            reason: message.headers['dlt-reason'] ?? '',
-            sourceTopic: message.headers['dlt-source-topic'] ?? '',
-            value: message.value ?? Buffer.alloc(0),
-          });
-        },
-      }),
-      await startConsumer(kafka, publisher, {
-        groupId: uniqueName('e2e-responses-recorder'),
-        topics: [this.responsesTopic],
-        handler: async (message) => {
-          this.responses.push(
-            this.codec.decode<CommandResponseRecord>(message.value ?? Buffer.alloc(0)).value,
-          );
-        },
-      }),
+      await recorder(`${this.telemetryTopic}.dlt`, (message) =>
+        this.deadLetters.push({
+          key: message.key ?? '',
+          code: message.headers['dlt-code'] ?? '',
+          reason: message.headers['dlt-reason'] ?? '',
+          sourceTopic: message.headers['dlt-source-topic'] ?? '',
+          value: message.value ?? Buffer.alloc(0),
+        }),
+      ),
+      await recorder(this.responsesTopic, (message) =>
+        this.responses.push(this.codec.decode<CommandResponseRecord>(message.value ?? Buffer.alloc(0)).value),
+      ),
     );
   }
 }

@@ -1,5 +1,6 @@
 import { backoffDelay, sleep } from '@fleet/core';
 import type { MessagePublisher, OutgoingMessage } from './messaging.port';
+import { chunkMessages } from './relay/event-relay';
 
 interface Queued {
   readonly message: OutgoingMessage;
@@ -76,16 +77,23 @@ export class BatchingPublisher {
     }
   }
 
-  /** @returns false when stopped before Kafka took the batch. */
+  /**
+   * Sends in produce requests small enough for the broker (a batch of dead letters with raw
+   * payloads can be megabytes); @returns false when stopped before Kafka took the batch.
+   */
   private async send(topic: string, batch: readonly Queued[]): Promise<boolean> {
+    for (const chunk of chunkMessages(batch.map((q) => q.message))) {
+      if (!(await this.sendChunk(topic, chunk))) return false;
+    }
+    return true;
+  }
+
+  private async sendChunk(topic: string, chunk: readonly OutgoingMessage[]): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
       try {
-        await this.publisher.publish(
-          topic,
-          batch.map((q) => q.message),
-        );
-        this.options.onSent?.(topic, batch.length, Date.now() - started);
+        await this.publisher.publish(topic, chunk);
+        this.options.onSent?.(topic, chunk.length, Date.now() - started);
         return true;
       } catch (error) {
         if (this.stopped) return false;

@@ -7,9 +7,10 @@ const CONTROL_TOPIC = '$CONTROL/dynamic-security/v1';
 const RESPONSE_TOPIC = `${CONTROL_TOPIC}/response`;
 /**
  * Mosquitto rewrites its whole configuration file after every control message, so commands
- * arriving together (bulk provisioning) are sent as one message of up to this many commands.
+ * arriving together (bulk provisioning) are sent as one message, up to a size well below the
+ * broker's max_packet_size (256 KiB in deploy/local/mosquitto.sh; a larger packet is dropped).
  */
-const MAX_COMMANDS_PER_MESSAGE = 2_000;
+const MAX_MESSAGE_BYTES = 128 * 1024;
 const RESPONSE_TIMEOUT_MS = 15_000;
 
 type ControlCommand = { readonly command: string } & Record<string, unknown>;
@@ -19,6 +20,7 @@ interface ControlResponse {
 }
 interface PendingBatch {
   readonly commands: ControlCommand[];
+  readonly bytes: number;
   readonly resolve: (responses: ControlResponse[]) => void;
   readonly reject: (error: Error) => void;
 }
@@ -51,6 +53,8 @@ export class MosquittoDynamicSecurity implements DeviceBrokerAccess {
 
   async registerDevice(deviceId: string, password: string, enabled: boolean): Promise<void> {
     const rolename = roleOf(deviceId);
+    // A new client is enabled; every command costs Mosquitto 2.0 a rewrite of its whole
+    // configuration file, so nothing is sent that is not needed.
     const created = await this.send([
       { command: 'createRole', rolename, acls: deviceAcls(deviceId) },
       {
@@ -60,7 +64,7 @@ export class MosquittoDynamicSecurity implements DeviceBrokerAccess {
         password,
         roles: [{ rolename }],
       },
-      { command: enabled ? 'enableClient' : 'disableClient', username: deviceId },
+      ...(enabled ? [] : [{ command: 'disableClient', username: deviceId }]),
     ]);
     if (created[1]?.error !== 'Client already exists') return assertSucceeded(created);
     // Re-enrolment or a retried provisioning: the client exists, so update it instead.
@@ -102,7 +106,12 @@ export class MosquittoDynamicSecurity implements DeviceBrokerAccess {
 
   private send(commands: ControlCommand[]): Promise<ControlResponse[]> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ commands, resolve, reject });
+      this.queue.push({
+        commands,
+        bytes: JSON.stringify(commands).length + 64 * commands.length,
+        resolve,
+        reject,
+      });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => void this.flush());
@@ -123,9 +132,9 @@ export class MosquittoDynamicSecurity implements DeviceBrokerAccess {
       await this.publish(sending).catch((error: Error) => sending.forEach((b) => b.reject(error)));
     };
     for (const next of pending) {
-      if (batches.length > 0 && size + next.commands.length > MAX_COMMANDS_PER_MESSAGE) await publish();
+      if (batches.length > 0 && size + next.bytes > MAX_MESSAGE_BYTES) await publish();
       batches.push(next);
-      size += next.commands.length;
+      size += next.bytes;
     }
     if (batches.length > 0) await publish();
   }

@@ -13,12 +13,14 @@ export interface MqttSettings {
  * while the broker is unreachable.
  */
 export class MqttConnection {
-  private client?: MqttClient;
+  /** The promise, not the client: concurrent first callers must share one connection (two
+   * connections with the same client id would keep taking each other's session over). */
+  private client?: Promise<MqttClient>;
 
   constructor(private readonly settings: MqttSettings) {}
 
-  async connect(): Promise<MqttClient> {
-    this.client ??= await connectAsync(this.settings.url, {
+  connect(): Promise<MqttClient> {
+    this.client ??= connectAsync(this.settings.url, {
       clientId: this.settings.clientId,
       username: this.settings.username,
       password: this.settings.password,
@@ -26,6 +28,9 @@ export class MqttConnection {
       reconnectPeriod: 1_000,
       connectTimeout: 5_000,
       clean: true,
+    }).catch((error: unknown) => {
+      this.client = undefined; // the next caller tries again
+      throw error;
     });
     return this.client;
   }
@@ -37,7 +42,8 @@ export class MqttConnection {
   }
 
   async close(): Promise<void> {
-    await this.client?.endAsync();
+    const client = this.client;
     this.client = undefined;
+    await client?.then((c) => c.endAsync()).catch(() => undefined);
   }
 }

@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chirpstackUplinkMessage, codecForModel } from '@fleet/device-protocol';
+import type { DeviceModel } from './device/device-model';
+import { jittered, type Random } from './device/random';
+import { meterRecords, type PackRecord } from './device/senml-pack';
+import { eu868DataRate, spreadingFactorFor } from './device/telemetry-model';
+import { MqttLink, type IncomingMessage } from './mqtt-link';
+import { Timers } from './timers';
+import { deviceModel, deviceRandom, intervalMs, type SimulationContext } from './simulation-context';
+import {
+  DEFAULT_APPLICATION_ID,
+  DEFAULT_TENANT_ID,
+  type NetworkServerAccount,
+  type SimulatedDevice,
+} from './simulator-options';
+import type { DeviceRecord } from './simulator-stats';
+
+/** ChirpStack's MQTT integration: downlinks to enqueue for any device of any application. */
+const DOWNLINK_FILTER = 'application/+/device/+/command/down';
+const DOWNLINK_TOPIC = /^application\/[^/]+\/device\/([0-9a-fA-F]{16})\/command\/down$/;
+const GATEWAYS = ['a84041ffff1f0001', 'a84041ffff1f0002'] as const;
+const RECONNECT_MS = 2_000;
+
+interface LoraDevice {
+  readonly device: SimulatedDevice;
+  readonly devEui: string;
+  readonly random: Random;
+  readonly model: DeviceModel;
+  readonly record: DeviceRecord;
+  frameCounter: number;
+  sent: number;
+}
+
+/**
+ * The LoRaWAN side: the devices have no connection of their own; one network-server connection
+ * (`ns-chirpstack`) publishes their uplinks as ChirpStack v4 events with the model's codec payload
+ * and the gateways' RSSI/SNR, and receives the downlinks ChirpStack would queue for them.
+ */
+export class SimulatedNetworkServer {
+  private link?: MqttLink;
+  private stopped = false;
+  private readonly timers = new Timers();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly devices = new Map<string, LoraDevice>();
+  private readonly applicationId: string;
+  private readonly tenantId: string;
+
+  constructor(
+    devices: readonly SimulatedDevice[],
+    private readonly context: SimulationContext,
+    private readonly account: NetworkServerAccount,
+  ) {
+    this.applicationId = account.applicationId ?? DEFAULT_APPLICATION_ID;
+    this.tenantId = account.tenantId ?? DEFAULT_TENANT_ID;
+    for (const device of devices) {
+      const random = deviceRandom(context, device);
+      const devEui = (device.devEui ?? '').toLowerCase();
+      const model = deviceModel(context, device, random, 'lora');
+      const record = context.stats.add(device.deviceId, 'lorawan');
+      this.devices.set(devEui, { device, devEui, random, model, record, frameCounter: 0, sent: 0 });
+    }
+  }
+
+  get done(): boolean {
+    const max = this.context.settings.maxMessages;
+    return this.pending.size === 0 && [...this.devices.values()].every((d) => d.sent >= max);
+  }
+
+  /** Connects (retrying for the login timeout), then each device joins with a firmware frame. */
+  async start(): Promise<void> {
+    if (this.devices.size === 0) return;
+    const deadline = Date.now() + this.context.settings.loginTimeoutMs;
+    while (!(await this.connect()) && !this.stopped && Date.now() < deadline) await sleep(500);
+    for (const lora of this.devices.values()) {
+      this.uplink(lora, [{ path: '/3/0/3', value: lora.model.firmwareVersion }], lora.record.state);
+      this.timers.later(lora.random() * this.interval(lora), () => this.tick(lora));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timers.stop();
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    const { link } = this;
+    this.link = undefined;
+    if (link) {
+      this.context.stats.counters.connected--;
+      await link.close();
+    }
+  }
+
+  private interval(lora: LoraDevice): number {
+    return jittered(lora.random, intervalMs(this.context, lora.device), this.context.settings.jitter);
+  }
+
+  private async connect(): Promise<boolean> {
+    const { settings, stats } = this.context;
+    let link: MqttLink;
+    try {
+      link = await MqttLink.open({
+        url: settings.mqttUrl,
+        clientId: `${this.account.username}-sim-${randomUUID().slice(0, 8)}`,
+        username: this.account.username,
+        password: this.account.password,
+        protocolVersion: settings.mqttVersion,
+        clean: true,
+        onMessage: (message) => this.onDownlink(message),
+        onLost: () => {
+          this.link = undefined;
+          stats.counters.connected--;
+          stats.counters.connectionsLost++;
+          this.timers.later(RECONNECT_MS, () => this.reconnect());
+        },
+      });
+      await link.subscribe(DOWNLINK_FILTER).catch(async (error: unknown) => {
+        await link.close(true);
+        throw error;
+      });
+    } catch {
+      stats.counters.connectFailures++;
+      return false;
+    }
+    if (this.stopped) {
+      await link.close(true);
+      return false;
+    }
+    this.link = link;
+    stats.counters.connects++;
+    stats.counters.connected++;
+    return true;
+  }
+
+  private async reconnect(): Promise<void> {
+    if (!this.stopped && !this.link && !(await this.connect()))
+      this.timers.later(RECONNECT_MS, () => this.reconnect());
+  }
+
+  private tick(lora: LoraDevice): void {
+    if (lora.sent >= this.context.settings.maxMessages) return;
+    lora.sent++;
+    this.uplink(lora, meterRecords(lora.model.measure()), lora.record.telemetry);
+    this.timers.later(this.interval(lora), () => this.tick(lora));
+  }
+
+  /** Publishes one uplink event; its `time` goes to `sentTimes` once the broker has it. */
+  private uplink(lora: LoraDevice, records: PackRecord[], sentTimes: number[]): void {
+    const { link } = this;
+    if (!link) {
+      this.context.stats.counters.uplinksSkipped++;
+      return;
+    }
+    const time = lora.model.timestamp(Date.now());
+    const { fPort, bytes } = codecForModel(lora.device.model).encode(records);
+    const { rssi, snr } = lora.model.readings;
+    const spreadingFactor = spreadingFactorFor(snr);
+    const { topic, payload } = chirpstackUplinkMessage({
+      deduplicationId: randomUUID(),
+      time,
+      tenantId: this.tenantId,
+      applicationId: this.applicationId,
+      devEui: lora.devEui,
+      deviceName: lora.device.deviceId,
+      fCnt: lora.frameCounter++,
+      fPort,
+      data: bytes,
+      // Often a second gateway hears the device too, less well; ingestion keeps the best.
+      gateways: [
+        { gatewayId: GATEWAYS[0], rssi, snr },
+        ...(lora.random() < 0.5
+          ? [{ gatewayId: GATEWAYS[1], rssi: rssi - 8, snr: Math.max(-20, snr - 3) }]
+          : []),
+      ],
+      spreadingFactor,
+      dr: eu868DataRate(spreadingFactor),
+    });
+    const qos = this.context.settings.qos;
+    const work = this.context.stats.track(link.publish(topic, payload, qos), payload.length).then((ok) => {
+      if (ok) sentTimes.push(time);
+    });
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+  }
+
+  private onDownlink({ topic }: IncomingMessage): void {
+    const devEui = DOWNLINK_TOPIC.exec(topic)?.[1]?.toLowerCase();
+    const lora = devEui === undefined ? undefined : this.devices.get(devEui);
+    if (!lora) return;
+    // Class A: the device would get it after its next uplink; the simulator only counts it.
+    this.context.stats.counters.downlinks++;
+    lora.record.downlinks++;
+  }
+}
