@@ -54,6 +54,8 @@ export class DeviceTwinHarness {
     this.twin = new ServiceProcess('device-twin', await freePort(), {
       PG_URL: this.database.url,
       TELEMETRY_TOPIC: this.telemetryTopic,
+      // The broker is ingestion's suites' concern; these suites provision thousands of devices.
+      DEVICE_BROKER_REGISTRATION: 'none',
       ...env,
     });
     await this.twin.start();

@@ -4,6 +4,7 @@ import type { DeviceTelemetry } from '@fleet/device-protocol';
 import {
   createKafka,
   ensureTopics,
+  MosquittoDynamicSecurity,
   startBatchConsumer,
   type IncomingMessage,
   type RunningConsumer,
@@ -50,6 +51,7 @@ export class IngestionHarness {
   ingestion!: ServiceProcess;
   private readonly consumers: RunningConsumer[] = [];
   private readonly clients: MqttClient[] = [];
+  private readonly provisioned: string[] = [];
   private readonly codec = new AvroCodec(SchemaCatalogue.load());
 
   get telemetryTopic(): string {
@@ -62,7 +64,10 @@ export class IngestionHarness {
       { name: this.deviceEventsTopic, partitions: 3, retentionMs: 3_600_000, compacted: false },
       { name: this.responsesTopic, partitions: 3, retentionMs: 3_600_000, compacted: false },
     ]);
-    await this.twin.start({ DEVICE_EVENTS_TOPIC: this.deviceEventsTopic });
+    await this.twin.start({
+      DEVICE_EVENTS_TOPIC: this.deviceEventsTopic,
+      DEVICE_BROKER_REGISTRATION: 'mosquitto-dynsec',
+    });
     this.ingestion = new ServiceProcess('ingestion', await freePort(), {
       PG_URL: this.twin.databaseUrl,
       DEVICE_EVENTS_TOPIC: this.deviceEventsTopic,
@@ -78,6 +83,7 @@ export class IngestionHarness {
 
   async stop(): Promise<void> {
     await Promise.all(this.clients.map((c) => c.endAsync(true).catch(() => undefined)));
+    await this.forgetDevices();
     await this.ingestion?.stop();
     await Promise.all(this.consumers.map((c) => c.stop()));
     await this.twin.stop();
@@ -110,6 +116,15 @@ export class IngestionHarness {
     return provisioned.map((d, i) => ({ ...d, devEui: devices[i]!.deviceClass.devEui.toLowerCase() }));
   }
 
+  /** Removes this suite's devices from the broker, whose dynamic-security file would keep growing. */
+  private async forgetDevices(): Promise<void> {
+    if (this.provisioned.length === 0) return;
+    const admin = await this.connectAccount('fleet-platform');
+    const access = new MosquittoDynamicSecurity(() => Promise.resolve(admin));
+    await Promise.all(this.provisioned.map((id) => access.removeDevice(id).catch(() => undefined)));
+    await admin.endAsync();
+  }
+
   private async provisionRows(devices: readonly object[]): Promise<ProvisionedDevice[]> {
     const { status, body } = await this.twin.json<{
       results: { serial: string; deviceId: string; oneTimeCredentials?: { secret?: string } }[];
@@ -119,6 +134,7 @@ export class IngestionHarness {
       body: JSON.stringify({ devices, reason: 'e2e' }),
     });
     if (status !== 200 && status !== 201) throw new Error(`bulk provisioning answered ${status}`);
+    this.provisioned.push(...body.results.map((r) => r.deviceId));
     return body.results.map((r) => ({
       deviceId: r.deviceId,
       serial: r.serial,

@@ -34,25 +34,35 @@ export class ServiceProcess {
     private readonly env: Record<string, string>,
   ) {}
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
   async start(timeoutMs = 30_000): Promise<void> {
-    const child = spawn(process.execPath, [resolve(root, 'dist/apps', this.name, 'src/main.js')], {
-      cwd: root,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        // Each service process under test gets its own consumer groups, so that suites running side
-        // by side never split a topic's partitions between them.
-        TELEMETRY_GROUP_ID: this.groupSuffix,
-        ...this.env,
-        HTTP_PORT: String(this.port),
-        HTTP_HOST: '127.0.0.1',
+    // SERVICE_NODE_ARGS: flags for this process only, e.g. --cpu-prof when profiling a benchmark.
+    const nodeArgs = (this.env['SERVICE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+    const child = spawn(
+      process.execPath,
+      [...nodeArgs, resolve(root, 'dist/apps', this.name, 'src/main.js')],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          LOG_LEVEL: 'warn',
+          // Each service process under test gets its own consumer groups, so that suites running side
+          // by side never split a topic's partitions between them.
+          TELEMETRY_GROUP_ID: this.groupSuffix,
+          ...this.env,
+          HTTP_PORT: String(this.port),
+          HTTP_HOST: '127.0.0.1',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));

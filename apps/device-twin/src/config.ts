@@ -19,6 +19,12 @@ const deviceTwinKeys = {
     .default('kek-1')
     .describe('id recorded with every ciphertext made with DEVICE_KEK'),
   NODE_ENV: z.string().default('development'),
+  DEVICE_BROKER_REGISTRATION: z
+    .enum(['mosquitto-dynsec', 'none'])
+    .default('mosquitto-dynsec')
+    .describe(
+      "where new device secrets go: Mosquitto's dynamic security, or none when the broker authenticates through ingestion's HTTP hooks (EMQX, HiveMQ)",
+    ),
   TELEMETRY_TOPIC: z.string().default(Topics.telemetry).describe('topic of decoded device readings'),
   DEVICE_EVENTS_TOPIC: z
     .string()

@@ -30,7 +30,13 @@ export class DeviceTwinModule {
   static forRoot(config: DeviceTwinConfig): DynamicModule {
     return {
       module: DeviceTwinModule,
-      imports: [PlatformModule.forRoot({ service: 'device-twin', config, mqtt: true })],
+      imports: [
+        PlatformModule.forRoot({
+          service: 'device-twin',
+          config,
+          mqtt: config.DEVICE_BROKER_REGISTRATION === 'mosquitto-dynsec',
+        }),
+      ],
       controllers: [
         ...SEARCH_CONTROLLERS,
         ...GROUP_CONTROLLERS,

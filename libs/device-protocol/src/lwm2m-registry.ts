@@ -9,14 +9,22 @@ export function isResourcePath(path: string): boolean {
   return RESOURCE_PATH.test(path) && path.split('/').every((id) => id === '' || Number(id) < 65535);
 }
 
+/** Entries by `object/resource`: every uplink looks up each of its paths (the hot path). */
+const BY_OBJECT_AND_RESOURCE = new Map<string, ResourceDefinition[]>();
+for (const definition of LWM2M_RESOURCES) {
+  const [, object, , resource] = definition.pattern.split('/');
+  const key = `${object}/${resource}`;
+  BY_OBJECT_AND_RESOURCE.set(key, [...(BY_OBJECT_AND_RESOURCE.get(key) ?? []), definition]);
+}
+
 export function findResource(path: string): ResourceDefinition | undefined {
   const ids = path.split('/');
   // Resource instances (`/3/0/6/1`) are not in the registry: no entry matches four ids.
   if (ids.length !== 4) return undefined;
   const [, object, instance, resource] = ids;
-  return LWM2M_RESOURCES.find((definition) => {
-    const [, o, i, r] = definition.pattern.split('/');
-    return o === object && r === resource && (i === '*' || i === instance);
+  return BY_OBJECT_AND_RESOURCE.get(`${object}/${resource}`)?.find((definition) => {
+    const pattern = definition.pattern.split('/')[2];
+    return pattern === '*' || pattern === instance;
   });
 }
 

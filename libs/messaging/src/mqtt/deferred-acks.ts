@@ -22,6 +22,8 @@ interface Entry {
  */
 export class DeferredAcks {
   private entries: Entry[] = [];
+  /** Index of the oldest unreleased entry (shifting the array per release would be quadratic). */
+  private head = 0;
   /** Bumped on every disconnect: settling an entry of an older connection does nothing. */
   private generation = 0;
   private readonly send: SendPacket;
@@ -38,13 +40,14 @@ export class DeferredAcks {
     };
     client.on('close', () => {
       this.entries = [];
+      this.head = 0;
       this.generation++;
     });
   }
 
   /** How many QoS 1 messages wait for their acknowledgement. */
   get pending(): number {
-    return this.entries.length;
+    return this.entries.length - this.head;
   }
 
   /** Call when a QoS 1 message arrives; the returned function settles it (idempotent). */
@@ -63,7 +66,7 @@ export class DeferredAcks {
   private hold(puback: Packet): boolean {
     const messageId = (puback as { messageId?: number }).messageId;
     let entry: Entry | undefined;
-    for (let i = this.entries.length - 1; i >= 0 && !entry; i--) {
+    for (let i = this.entries.length - 1; i >= this.head && !entry; i--) {
       const candidate = this.entries[i];
       if (candidate && candidate.messageId === messageId && !candidate.puback) entry = candidate;
     }
@@ -74,12 +77,17 @@ export class DeferredAcks {
   }
 
   private release(): void {
-    let released = 0;
-    for (const entry of this.entries) {
-      if (!entry.settled || !entry.puback) break;
+    for (
+      let entry = this.entries[this.head];
+      entry?.settled && entry.puback;
+      entry = this.entries[this.head]
+    ) {
       this.send(entry.puback);
-      released++;
+      this.head++;
     }
-    if (released > 0) this.entries.splice(0, released);
+    if (this.head > 1_024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
   }
 }
