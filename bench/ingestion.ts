@@ -77,7 +77,9 @@ export async function main(): Promise<void> {
     log(`raw MQTT: ${round(raw.rate)} msg/s`);
     await ingestion.start(60_000);
     const consumer = await latencyConsumer(kafka, topics.telemetry);
+    const sampler = sampleInFlight(ingestion.url);
     const closed = await endToEnd(clients, consumer, {});
+    const maxInFlight = sampler.stop();
     log(`end to end (closed loop): ${round(closed.rate)} msg/s`);
     const rate = Number(process.env['BENCH_RATE'] ?? Math.min(TARGET_RATE, Math.floor(closed.rate * 0.8)));
     const open = await endToEnd(clients, consumer, { ratePerSecond: rate });
@@ -97,6 +99,7 @@ export async function main(): Promise<void> {
         p99Ms: open.p99,
       },
       ingestionPeakRssMb: rssMb,
+      ingestionMaxInFlight: maxInFlight,
       baseline: { rawMqttMessagesPerSecond: round(raw.rate), rawP50Ms: raw.p50, rawP99Ms: raw.p99 },
       ratios: { endToEndVsRawMqtt: round(closed.rate / raw.rate, 3) },
       targets: {
@@ -227,4 +230,24 @@ function peakRssMb(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
   return round(kb / 1024);
+}
+
+/** Highest number of uplinks ingestion held unacknowledged, sampled from its /metrics. */
+function sampleInFlight(url: string): { stop(): number } {
+  let max = 0;
+  const timer = setInterval(() => {
+    void fetch(`${url}/metrics`)
+      .then((r) => r.text())
+      .then((text) => {
+        const line = text.split('\n').find((l) => l.startsWith('fleet_ingestion_in_flight'));
+        max = Math.max(max, Number(line?.split(' ').at(-1) ?? 0));
+      })
+      .catch(() => undefined);
+  }, 250);
+  return {
+    stop() {
+      clearInterval(timer);
+      return max;
+    },
+  };
 }

@@ -59,7 +59,8 @@ export class AcknowledgingSubscriber {
           receivedAt: Date.now(),
           settle: acks.track(packet),
         });
-        callback();
+        // Bounded in flight: mqtt.js reads the next packet only after this callback.
+        acks.whenBelow(this.options.maxInFlight, () => callback());
       };
       client.on('error', (error) => this.options.onError(error, clientId));
       client.on('connect', () => {

@@ -24,6 +24,7 @@ export class DeferredAcks {
   private entries: Entry[] = [];
   /** Index of the oldest unreleased entry (shifting the array per release would be quadratic). */
   private head = 0;
+  private waiter?: { readonly limit: number; readonly resume: () => void };
   /** Bumped on every disconnect: settling an entry of an older connection does nothing. */
   private generation = 0;
   private readonly send: SendPacket;
@@ -42,12 +43,30 @@ export class DeferredAcks {
       this.entries = [];
       this.head = 0;
       this.generation++;
+      this.wake();
     });
   }
 
   /** How many QoS 1 messages wait for their acknowledgement. */
   get pending(): number {
     return this.entries.length - this.head;
+  }
+
+  /**
+   * Runs `resume` once fewer than `limit` messages wait (at once if that is already so). The
+   * caller holds mqtt.js's packet loop meanwhile, so the socket stops being read and the broker
+   * keeps the rest: Mosquitto 2.0 does not honour a client's MQTT 5 receive maximum.
+   */
+  whenBelow(limit: number, resume: () => void): void {
+    if (this.pending < limit) return resume();
+    this.waiter = { limit, resume };
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    if (!waiter || (this.pending >= waiter.limit && this.entries.length > 0)) return;
+    this.waiter = undefined;
+    waiter.resume();
   }
 
   /** Call when a QoS 1 message arrives; the returned function settles it (idempotent). */
@@ -89,5 +108,6 @@ export class DeferredAcks {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
     }
+    this.wake();
   }
 }
