@@ -33,6 +33,7 @@ import { log, round, seconds } from './twin/timing';
  * The data set is seeded once and reused; what a run adds is removed at its end.
  * Environment: PG_URL (server to use; default the fleet_test URL), TWIN_BENCH_DB (default fleet_bench),
  * TWIN_BENCH_EXPLAIN=1 (explain analyze every search shape), TWIN_BENCH_BUILD=auto|always|never.
+ * `npm run bench -- twin --only rebuild` runs part 1 alone (no build, no service, no Kafka needed).
  */
 const SERVER_URL = process.env['PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/fleet_test';
 const DATABASE = process.env['TWIN_BENCH_DB'] ?? 'fleet_bench';
@@ -41,9 +42,19 @@ const REBUILD_TARGET = { min: 50_000, minRatio: 0.5 };
 /** The long-history device of part 3; appended at the start of that part, removed at the end of the run. */
 const HISTORY_DEVICE = benchDeviceId('twin-bench-history', 0);
 
+/** `--only rebuild`: part 1 alone; without the flag every part runs. */
+function onlyPart(argv: readonly string[]): 'rebuild' | undefined {
+  const at = argv.indexOf('--only');
+  if (at < 0) return undefined;
+  const part = argv[at + 1];
+  if (part !== 'rebuild') throw new Error(`--only takes: rebuild (got ${JSON.stringify(part ?? '')})`);
+  return part;
+}
+
 export async function main(): Promise<void> {
   const started = process.hrtime.bigint();
-  ensureBuilt();
+  const only = onlyPart(process.argv.slice(2));
+  if (!only) ensureBuilt();
   await ensureDatabase(SERVER_URL, DATABASE);
   const url = databaseUrl(SERVER_URL, DATABASE);
   // One run at a time per database: runs share the data set and the service's tables.
@@ -71,6 +82,28 @@ export async function main(): Promise<void> {
 
     log(`\n1. rebuild of ${DEVICES * EVENTS_PER_DEVICE} device events`);
     const rebuild = await measureRebuild(pool, store, tables);
+    if (only === 'rebuild') {
+      const { report, raw } = rebuild;
+      console.log(
+        JSON.stringify({
+          bench: 'twin',
+          only,
+          rebuild: {
+            events: report.events,
+            seconds: round(report.seconds, 2),
+            eventsPerSecond: report.eventsPerSecond,
+            rawReadPerSecond: raw.eventsPerSecond,
+            rawReadsPerSecond: rebuild.rawReads.map((r) => r.eventsPerSecond),
+            ratio: round(report.eventsPerSecond / raw.eventsPerSecond, 2),
+            phases: report.phases,
+            met:
+              report.eventsPerSecond >= REBUILD_TARGET.min &&
+              report.eventsPerSecond / raw.eventsPerSecond >= REBUILD_TARGET.minRatio,
+          },
+        }),
+      );
+      return;
+    }
     // What autovacuum does to fresh tables within a minute: statistics and the visibility map.
     await pool.query(`vacuum analyze ${tables.devices}, ${tables.timeline}`);
 

@@ -1,6 +1,14 @@
 import { ConflictError, ValidationError } from '@fleet/core';
 import { Pool } from 'pg';
-import { anEvent, events, readAllEventually, sleep, uniquePrefix } from '../conformance/fixtures';
+import {
+  anEvent,
+  events,
+  readAllEventually,
+  readWholeLog,
+  sleep,
+  uniquePrefix,
+} from '../conformance/fixtures';
+import type { BulkEvent } from './bulk-read';
 import { describeEventStoreConformance } from '../event-store.conformance';
 import { PostgresEventStore } from './postgres-event-store';
 
@@ -97,5 +105,117 @@ describe('PostgresEventStore specifics', () => {
     }
     const read = await readAllEventually(fixture.store, { streamPrefixes: [prefix] }, 2);
     expect(read.map((event) => event.stream.slice(prefix.length))).toEqual(['early', 'late']);
+  });
+
+  describe('readInBulk', () => {
+    const bulk = async (store: PostgresEventStore, prefixes: string[], order?: 'stream' | 'global') => {
+      const read = await store.readInBulk({ streamPrefixes: prefixes, ...(order ? { order } : {}) });
+      const all: BulkEvent[] = [];
+      for await (const batch of read.batches) all.push(...batch);
+      return { position: read.position, events: all };
+    };
+    const folded = (e: BulkEvent) => [e.stream, e.revision, e.type, e.data, e.metadata];
+
+    it('reads every event of the matching streams, stream by stream, and ends where readAll continues', async () => {
+      const prefix = uniquePrefix('bulk');
+      await fixture.store.append(`${prefix}b`, events(3), 'no_stream');
+      await fixture.store.append(`${prefix}a`, events(2), 'no_stream');
+      await fixture.store.append(`${prefix}b`, events(2), 'any');
+      await fixture.store.append(`${uniquePrefix('other')}a`, events(1), 'no_stream');
+      const logged = await readAllEventually(fixture.store, { streamPrefixes: [prefix] }, 7);
+
+      const read = await bulk(fixture.store, [prefix]);
+      const byStream = [...logged].sort((x, y) =>
+        x.stream === y.stream ? Number(x.revision - y.revision) : x.stream < y.stream ? -1 : 1,
+      );
+      expect(read.events.map(folded)).toEqual(byStream.map(folded));
+      expect((await bulk(fixture.store, [prefix], 'global')).events.map(folded)).toEqual(logged.map(folded));
+
+      await fixture.store.append(`${prefix}a`, events(1), 'any');
+      const after = await readAllEventually(
+        fixture.store,
+        { streamPrefixes: [prefix], ...(read.position ? { after: read.position } : {}) },
+        1,
+      );
+      expect(after.map((e) => [e.stream, e.revision])).toEqual([[`${prefix}a`, 2n]]);
+      expect(await readWholeLog(fixture.store, prefix)).toHaveLength(8);
+    });
+
+    it('returns text exactly as stored', async () => {
+      const prefix = uniquePrefix('bulk-text');
+      const nasty = [
+        'say "hi"',
+        'back\\slash',
+        'tab\there',
+        'line\nbreak',
+        'crlf\r\n',
+        'Zürich ✓',
+        '\\N',
+        '{a,b}',
+      ];
+      await fixture.store.append(
+        `${prefix}s\\t`,
+        [anEvent('Nasty\tType', { nasty, 'k"\t': 'v\n\\' })],
+        'no_stream',
+      );
+      const logged = await readAllEventually(fixture.store, { streamPrefixes: [prefix] }, 1);
+      expect((await bulk(fixture.store, [prefix])).events.map(folded)).toEqual(logged.map(folded));
+    });
+
+    it('reassembles rows and characters split between chunks of the output', async () => {
+      const prefix = uniquePrefix('bulk-chunks');
+      const text = 'Zürich ✓ 東京 '.repeat(40);
+      for (let s = 0; s < 6; s++) {
+        const batch = Array.from({ length: 500 }, (_, i) => anEvent('Long', { i, text, tab: '\t\\' }));
+        await fixture.store.append(`${prefix}${s}`, batch, 'no_stream');
+      }
+      const logged = await readAllEventually(
+        fixture.store,
+        { streamPrefixes: [prefix], maxCount: 5_000 },
+        3_000,
+      );
+      const read = await bulk(fixture.store, [prefix]);
+      expect(read.events).toHaveLength(3_000);
+      expect(read.events.map(folded)).toEqual(logged.map(folded));
+    });
+
+    it('ends before a transaction still running, like readAll', async () => {
+      const prefix = uniquePrefix('bulk-horizon');
+      const client = await fixture.pool.connect();
+      try {
+        await client.query('begin');
+        await fixture.store.appendWith(client, `${prefix}early`, events(1), 'no_stream');
+        await fixture.store.append(`${prefix}late`, events(1), 'no_stream');
+        expect((await bulk(fixture.store, [prefix])).events).toEqual([]);
+        await client.query('commit');
+      } catch (error) {
+        await client.query('rollback');
+        throw error;
+      } finally {
+        client.release();
+      }
+      await readAllEventually(fixture.store, { streamPrefixes: [prefix] }, 2);
+      const read = await bulk(fixture.store, [prefix]);
+      expect(read.events.map((e) => e.stream.slice(prefix.length))).toEqual(['early', 'late']);
+    });
+
+    it('reads nothing from an empty log, and closes its connection when the caller stops early', async () => {
+      const empty = await freshStore();
+      try {
+        expect(await bulk(empty.store, [])).toEqual({ position: undefined, events: [] });
+        const prefix = uniquePrefix('bulk-stop');
+        for (let i = 0; i < 20; i++) await empty.store.append(`${prefix}${i}`, events(200), 'no_stream');
+        await readAllEventually(empty.store, { streamPrefixes: [prefix], maxCount: 4_000 }, 4_000);
+        const read = await empty.store.readInBulk({ streamPrefixes: [prefix] });
+        for await (const batch of read.batches) {
+          expect(batch.length).toBeGreaterThan(0);
+          break;
+        }
+        expect(empty.pool.totalCount).toBe(empty.pool.idleCount);
+        await expect(empty.store.readAll({ streamPrefixes: [prefix], maxCount: 1 })).resolves.toHaveLength(1);
+      } finally {
+        await empty.cleanup();
+      }
+    });
   });
 });

@@ -13,11 +13,22 @@ import type {
   Subscription,
 } from '../event-store.port';
 import { describeExpected } from '../shared/retry';
+import { type BulkEvent, copyEvents } from './bulk-read';
 import { streamFilter } from '../shared/stream-filter';
 import { PgNotifier } from './pg-notifier';
 import { type LogPage, PostgresSubscription, type SubscriptionSource } from './postgres-subscription';
 import { DEFAULT_SCHEMA, notifyChannel, schemaSql } from './schema.sql';
 import { type AppendRow, type EventRow, PostgresStatements, toRecordedEvent } from './statements';
+
+export interface BulkRead {
+  /**
+   * Where the read ends (undefined for an empty log): `readAll({ after: position })` continues it
+   * without a gap or a repeat.
+   */
+  readonly position: GlobalPosition | undefined;
+  /** The events, a batch at a time; iterate once. Stopping early closes the read's connection. */
+  readonly batches: AsyncIterable<BulkEvent[]>;
+}
 
 export interface PostgresEventStoreOptions {
   /** Owned by the caller: `close()` does not end it. Subscriptions take one connection for LISTEN. */
@@ -135,6 +146,42 @@ export class PostgresEventStore implements EventStore {
       options.streamPrefixes,
     );
     return page.events;
+  }
+
+  /**
+   * Every event of the streams whose names start with one of `streamPrefixes` (all streams without),
+   * up to the end of the log as it is now, for rebuilding read models: one `COPY ... TO STDOUT` on one
+   * connection, by stream then revision (`order: 'stream'`, the default: each stream's events come
+   * together, through the `(stream, revision)` index) or in the log's order (`'global'`). Only what
+   * a fold needs is read: no id, position or recording time. The end is fixed before the read
+   * starts, with the same rule as {@link readAll}: every event up to it has committed for good.
+   */
+  async readInBulk(
+    options: { readonly streamPrefixes?: readonly string[]; readonly order?: 'stream' | 'global' } = {},
+  ): Promise<BulkRead> {
+    const { rows } = await this.pool.query<{ tx_id: string; position: string }>(this.sql.bulkReadEnd());
+    const end = rows[0];
+    if (!end) return { position: undefined, batches: (async function* () {})() };
+    const position = { commit: BigInt(end.tx_id), prepare: BigInt(end.position) };
+    const statement = this.sql.bulkRead(
+      position.commit,
+      position.prepare,
+      options.streamPrefixes,
+      options.order ?? 'stream',
+    );
+    const pool = this.pool;
+    async function* batches(): AsyncGenerator<BulkEvent[]> {
+      const client = await pool.connect();
+      let done = false;
+      try {
+        yield* copyEvents(client, statement);
+        done = true;
+      } finally {
+        // A connection left in the middle of a COPY (error, or the caller stopped early) is closed.
+        client.release(done ? undefined : true);
+      }
+    }
+    return { position, batches: batches() };
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {

@@ -47,6 +47,12 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
 
 const isoInstant = (ms: number): string => new Date(ms).toISOString();
 
+/** A string as an SQL literal (with `standard_conforming_strings` on or off). */
+export function sqlLiteral(value: string): string {
+  const quoted = `'${value.replaceAll("'", "''")}'`;
+  return value.includes('\\') ? `E${quoted.replaceAll('\\', '\\\\')}` : quoted;
+}
+
 /** `like` pattern matching names that start with `prefix` literally. */
 export function prefixPattern(prefix: string): string {
   return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -178,6 +184,39 @@ export class PostgresStatements {
              ) e on true`,
       values,
     };
+  }
+
+  /**
+   * The last event of the log that a bulk read can end at: the newest one below the snapshot's
+   * xmin, so that every event at or before it has committed (or rolled back) for good.
+   */
+  bulkReadEnd(): QueryConfig {
+    return {
+      name: this.name('bulk_read_end'),
+      text: `select tx_id, position from ${this.schema}.events
+             where tx_id < pg_snapshot_xmin(pg_current_snapshot())
+             order by tx_id desc, position desc limit 1`,
+    };
+  }
+
+  /**
+   * `COPY ... TO STDOUT` of the events at or before (`commit`, `prepare`) of the streams starting with
+   * one of `prefixes` (all without), by stream and revision through the `(stream, revision)` index,
+   * or in the log's order. COPY takes no parameters, so the values are written as literals.
+   */
+  bulkRead(
+    commit: bigint,
+    prepare: bigint,
+    prefixes: readonly string[] | undefined,
+    order: 'stream' | 'global',
+  ): string {
+    const filter =
+      prefixes !== undefined && prefixes.length > 0
+        ? `and stream like any(array[${prefixes.map((p) => sqlLiteral(prefixPattern(p))).join(', ')}]::text[])`
+        : '';
+    return `copy (select stream, revision, type, data, metadata from ${this.schema}.events
+             where (tx_id, position) <= ('${commit}'::xid8, ${prepare}::bigint) ${filter}
+             order by ${order === 'stream' ? 'stream, revision' : 'tx_id, position'}) to stdout`;
   }
 
   /** Id of the newest transaction that committed events, as seen now. */

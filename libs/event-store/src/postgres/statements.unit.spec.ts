@@ -1,6 +1,7 @@
 import { assertSchemaName } from './schema.sql';
 import { streamFilter } from '../shared/stream-filter';
-import { PostgresStatements, prefixPattern } from './statements';
+import { copyField } from './bulk-read';
+import { PostgresStatements, prefixPattern, sqlLiteral } from './statements';
 
 describe('prefixPattern', () => {
   it('matches the prefix literally', () => {
@@ -56,5 +57,39 @@ describe('PostgresStatements.readStream', () => {
     expect(toOnly.name).toBe('fleet_es_event_store_read_stream_u');
     expect(toOnly.text).toContain("(metadata->>'occurredAt')::timestamptz <= $4::timestamptz");
     expect(toOnly.text).not.toContain('$5');
+  });
+});
+
+describe('sqlLiteral', () => {
+  it('quotes strings for statements that take no parameters, whatever standard_conforming_strings says', () => {
+    expect(sqlLiteral('device-%')).toBe("'device-%'");
+    expect(sqlLiteral("it's")).toBe("'it''s'");
+    expect(sqlLiteral('a\\_b%')).toBe("E'a\\\\_b%'");
+  });
+});
+
+describe('PostgresStatements.bulkRead', () => {
+  const sql = new PostgresStatements('event_store');
+
+  it('copies the events up to the end position, by stream through the (stream, revision) index', () => {
+    const text = sql.bulkRead(42n, 7n, ['device-', "o'd_"], 'stream');
+    expect(text).toMatch(/^copy \(select stream, revision, type, data, metadata from event_store\.events/);
+    expect(text).toContain("where (tx_id, position) <= ('42'::xid8, 7::bigint)");
+    expect(text).toContain("stream like any(array['device-%', E'o''d\\\\_%']::text[])");
+    expect(text).toMatch(/order by stream, revision\) to stdout$/);
+  });
+
+  it('reads every stream without prefixes, in the log order on request', () => {
+    const text = sql.bulkRead(1n, 2n, undefined, 'global');
+    expect(text).not.toContain('like');
+    expect(text).toMatch(/order by tx_id, position\) to stdout$/);
+  });
+});
+
+describe('copyField', () => {
+  it("undoes COPY's text escapes", () => {
+    expect(copyField('plain')).toBe('plain');
+    expect(copyField('a\\tb\\nc\\\\d\\re')).toBe('a\tb\nc\\d\re');
+    expect(copyField('{"q": "say \\\\"hi\\\\""}')).toBe('{"q": "say \\"hi\\""}');
   });
 });

@@ -1,5 +1,6 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { TimelineRow } from './postgres-twin.store';
@@ -7,99 +8,132 @@ import type { TwinTables } from './twin-tables';
 import { expectedIntervalSeconds, type TwinView } from './twin-view';
 
 /**
- * One field in COPY's text format: `\N` for null; backslash, tab, newline and carriage return
- * escaped. Cheaper than CSV for JSON, whose many double quotes CSV would have to double.
+ * A text field in COPY's text format: backslash, tab, newline and carriage return escaped. Cheaper
+ * than CSV for JSON, whose many double quotes CSV would have to double.
  */
-function field(value: string | number | null): string {
-  if (value === null) return '\\N';
-  const text = String(value);
-  return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] as string) : text;
-}
+const text = (value: string): string =>
+  SPECIAL.test(value) ? value.replace(SPECIALS, (c) => ESCAPES[c] as string) : value;
 
+/** A nullable text field: `\N` for null. */
+const nullable = (value: string | null): string => (value === null ? '\\N' : text(value));
+
+const SPECIAL = /[\\\t\n\r]/;
+const SPECIALS = /[\\\t\n\r]/g;
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
-/** A PostgreSQL array literal of strings: `{"a","b"}`. */
-const textArray = (values: readonly string[]): string =>
-  `{${values.map((v) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
+/** JSON as a COPY text field: JSON.stringify escapes every control character, so only backslashes double. */
+const json = (value: unknown): string => {
+  const serialized = JSON.stringify(value);
+  return serialized.includes('\\') ? serialized.replaceAll('\\', '\\\\') : serialized;
+};
 
-function deviceLine(v: TwinView): string {
-  return [
-    v.deviceId,
-    v.tenant,
-    v.serial,
-    v.manufacturer,
-    v.model,
-    v.firmwareVersion,
-    v.status,
-    v.region,
-    v.deviceClass.kind,
-    textArray(v.tags),
-    expectedIntervalSeconds(v),
-    v.version,
-    v.provisionedAt,
-    v.updatedAt,
-    JSON.stringify(v),
-  ]
-    .map(field)
-    .join('\t');
-}
-
-function timelineLine(r: TimelineRow): string {
-  const f = r.facts;
-  return [
-    r.deviceId,
-    r.version,
-    r.validFrom,
-    r.validTo,
-    f.serial,
-    f.manufacturer,
-    f.model,
-    f.firmwareVersion,
-    f.status,
-    f.region,
-    textArray(f.tags),
-  ]
-    .map(field)
-    .join('\t');
-}
-
-/** Streams rows into a table with COPY (CSV), in chunks of lines so memory stays flat. */
-async function copyLines<T>(
-  client: PoolClient,
-  statement: string,
-  rows: Iterable<T>,
-  line: (row: T) => string,
-): Promise<void> {
-  function* chunks() {
-    let chunk: string[] = [];
-    for (const row of rows) {
-      chunk.push(line(row));
-      if (chunk.length === 1_000) {
-        yield `${chunk.join('\n')}\n`;
-        chunk = [];
-      }
-    }
-    if (chunk.length > 0) yield `${chunk.join('\n')}\n`;
+/** A PostgreSQL array literal of strings (`{"a","b"}`), as a COPY text field. */
+function textArray(values: readonly string[]): string {
+  let literal = '{';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as string;
+    literal += `${i === 0 ? '"' : ',"'}${QUOTE_OR_BACKSLASH.test(value) ? value.replace(QUOTES_AND_BACKSLASHES, '\\$&') : value}"`;
   }
-  await pipeline(Readable.from(chunks()), client.query(copyFrom(statement)));
+  return text(`${literal}}`);
 }
 
-/** Bulk-loads twins into an empty (rebuild) devices table. */
-export const copyViews = (client: PoolClient, tables: TwinTables, views: Iterable<TwinView>) =>
-  copyLines(
-    client,
-    `copy ${tables.devices} (device_id, tenant, serial, manufacturer, model, firmware_version, status, region,
-       device_class, tags, expected_interval_s, version, provisioned_at, updated_at, view) from stdin`,
-    views,
-    deviceLine,
-  );
+const QUOTE_OR_BACKSLASH = /["\\]/;
+const QUOTES_AND_BACKSLASHES = /["\\]/g;
 
-/** Bulk-loads timeline periods into an empty (rebuild) timeline table. */
-export const copyPeriods = (client: PoolClient, tables: TwinTables, rows: Iterable<TimelineRow>) =>
-  copyLines(
-    client,
-    `copy ${tables.timeline} (device_id, version, valid_from, valid_to, serial, manufacturer, model,
-       firmware_version, status, region, tags) from stdin`,
-    rows,
-    timelineLine,
+/** A row of the devices table, in the column order of {@link copyViewsStatement}. */
+export function deviceLine(v: TwinView): string {
+  return (
+    `${text(v.deviceId)}\t${text(v.tenant)}\t${text(v.serial)}\t${text(v.manufacturer)}\t${text(v.model)}\t` +
+    `${nullable(v.firmwareVersion)}\t${text(v.status)}\t${nullable(v.region)}\t${text(v.deviceClass.kind)}\t` +
+    `${textArray(v.tags)}\t${expectedIntervalSeconds(v)}\t${v.version}\t${text(v.provisionedAt)}\t` +
+    `${text(v.updatedAt)}\t${json(v)}`
   );
+}
+
+/** A row of the timeline table, in the column order of {@link copyPeriodsStatement}. */
+export function timelineLine(r: TimelineRow): string {
+  const f = r.facts;
+  return (
+    `${text(r.deviceId)}\t${r.version}\t${text(r.validFrom)}\t${nullable(r.validTo)}\t${text(f.serial)}\t` +
+    `${text(f.manufacturer)}\t${text(f.model)}\t${nullable(f.firmwareVersion)}\t${text(f.status)}\t` +
+    `${nullable(f.region)}\t${textArray(f.tags)}`
+  );
+}
+
+/**
+ * COPY of twins into a rebuild's devices table, in the column order of {@link deviceLine}. `freeze`:
+ * the rows are written frozen and the pages all-visible, so the table needs no vacuum; only allowed
+ * into a table created (or truncated) in the same transaction.
+ */
+export const copyViewsStatement = (tables: TwinTables, { freeze = false } = {}): string =>
+  `copy ${tables.devices} (device_id, tenant, serial, manufacturer, model, firmware_version, status, region,
+     device_class, tags, expected_interval_s, version, provisioned_at, updated_at, view) from stdin${freeze ? ' with (freeze)' : ''}`;
+
+/** COPY of timeline periods into a rebuild's timeline table, in the column order of {@link timelineLine}. */
+export const copyPeriodsStatement = (tables: TwinTables, { freeze = false } = {}): string =>
+  `copy ${tables.timeline} (device_id, version, valid_from, valid_to, serial, manufacturer, model,
+     firmware_version, status, region, tags) from stdin${freeze ? ' with (freeze)' : ''}`;
+
+/** Rows are sent to the server in chunks of this many bytes. */
+const CHUNK = 1 << 18;
+
+/**
+ * A `COPY ... FROM STDIN` fed line by line while the caller goes on working, so that the server
+ * parses and stores rows on its core while Node folds on its own. Lines are encoded straight into
+ * chunks, sent when full; {@link flush} waits only while the server is behind, and a failure of the
+ * COPY surfaces there.
+ */
+export class CopyIn {
+  private chunk = Buffer.allocUnsafe(CHUNK);
+  private used = 0;
+  private failure: { error: unknown } | undefined;
+  private readonly stream: Writable;
+  private readonly done: Promise<void>;
+
+  constructor(client: PoolClient, statement: string) {
+    this.stream = client.query(copyFrom(statement));
+    this.done = finished(this.stream);
+    this.done.catch((error: unknown) => {
+      this.failure ??= { error };
+    });
+  }
+
+  push(line: string): void {
+    // UTF-8 takes at most three bytes per UTF-16 code unit.
+    const most = line.length * 3 + 1;
+    if (this.used + most > CHUNK) this.send();
+    if (most > CHUNK) {
+      this.stream.write(`${line}\n`);
+      return;
+    }
+    this.used += this.chunk.write(line, this.used);
+    this.chunk[this.used++] = 0x0a;
+  }
+
+  /** Sends a partly filled chunk too with `all`; waits while the server is behind. */
+  async flush(all = false): Promise<void> {
+    if (this.failure) throw this.failure.error;
+    if (all) this.send();
+    if (this.stream.writableNeedDrain) await Promise.race([once(this.stream, 'drain'), this.done]);
+  }
+
+  /** Sends the rest and waits until the server has stored every row. */
+  async end(): Promise<void> {
+    await this.flush(true);
+    this.stream.end();
+    await this.done;
+  }
+
+  /** Abandons the COPY: the server discards it (CopyFail). */
+  abort(): void {
+    if (!this.stream.destroyed) this.stream.destroy(new Error('rebuild abandoned'));
+  }
+
+  /** Hands the chunk to the stream (which owns it from then on) and starts a new one. */
+  private send(): void {
+    if (this.used === 0) return;
+    this.stream.write(this.chunk.subarray(0, this.used));
+    this.chunk = Buffer.allocUnsafe(CHUNK);
+    this.used = 0;
+  }
+}

@@ -128,6 +128,21 @@ describe('twin rebuild', () => {
       ]),
       'no_stream',
     );
+    // Instants in other forms than toISOString's, which COPY must store exactly as the projection's upsert.
+    for (const [deviceId, times] of [
+      ['offset', ['2026-03-01T10:00:00.123456+02:00', '2026-03-02T10:00:00-05:30']],
+      ['local', ['2026-03-01 10:00:00', '2026-03-02 11:00:00.5']],
+    ] as const) {
+      const events = toAppend([
+        provisioned(deviceId, '1.0.0'),
+        { type: 'DeviceActivated', data: { deviceId } },
+      ]);
+      await store.append(
+        `device-${deviceId}`,
+        events.map((e, i) => ({ ...e, metadata: { ...e.metadata, occurredAt: times[i] as string } })),
+        'no_stream',
+      );
+    }
     projection = await startProjection();
     await projection.caughtUp();
   });
@@ -138,10 +153,50 @@ describe('twin rebuild', () => {
     await drop();
   });
 
-  it('rebuilds a model identical to the live projection', async () => {
-    const report = await rebuildTwin({ pool, store, tables, swap: false, pageSize: 37 });
-    expect(report).toMatchObject({ devices: 61, differences: { devices: 0, timeline: 0 }, swapped: false });
-    expect(report.events).toBeGreaterThan(60 * 3);
+  it('rebuilds a model identical to the live projection, reading in bulk or page by page', async () => {
+    for (const read of ['bulk', 'pages'] as const) {
+      const report = await rebuildTwin({ pool, store, tables, swap: false, read, pageSize: 37 });
+      expect(report).toMatchObject({ devices: 63, differences: { devices: 0, timeline: 0 }, swapped: false });
+      expect(report.events).toBeGreaterThan(60 * 3);
+    }
+  });
+
+  it('loads frozen, all-visible tables that need no vacuum', async () => {
+    await rebuildTwin({ pool, store, tables });
+    const { rows } = await pool.query<{ relname: string; relpages: number; relallvisible: number }>(
+      `select relname, relpages, relallvisible from pg_class where oid = any($1::regclass[])`,
+      [[tables.devices, tables.timeline]],
+    );
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row.relallvisible).toBe(row.relpages);
+  });
+
+  it('leaves no half-built tables behind when the read fails midway', async () => {
+    class FailingStore extends PostgresEventStore {
+      override async readInBulk(options: Parameters<PostgresEventStore['readInBulk']>[0]) {
+        const read = await super.readInBulk(options);
+        return {
+          position: read.position,
+          batches: (async function* () {
+            for await (const batch of read.batches) {
+              yield batch.slice(0, 10);
+              throw new Error('connection lost');
+            }
+          })(),
+        };
+      }
+    }
+    const failing = new FailingStore({ pool, schema: store.schema });
+    const before = await rows(tables.devices);
+    await expect(rebuildTwin({ pool, store: failing, tables })).rejects.toThrow('connection lost');
+    const { rows: leftovers } = await pool.query(
+      `select tablename from pg_tables where schemaname = $1 and tablename like '%_next'`,
+      [tables.schema],
+    );
+    expect(leftovers).toEqual([]);
+    expect(await rows(tables.devices)).toEqual(before);
+    const next = await rebuildTwin({ pool, store, tables, swap: false });
+    expect(next.differences).toEqual({ devices: 0, timeline: 0 });
   });
 
   it('notices a drifted live model, and the swap repairs it', async () => {

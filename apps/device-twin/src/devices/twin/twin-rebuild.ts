@@ -1,17 +1,23 @@
-import type { EventStore, GlobalPosition, RecordedEvent } from '@fleet/event-store';
+import {
+  PostgresEventStore,
+  type EventStore,
+  type GlobalPosition,
+  type RecordedEvent,
+} from '@fleet/event-store';
 import type { Pool, PoolClient } from 'pg';
 import { applyEvents, timelineRow, writeSnapshots, type TimelineRow } from './postgres-twin.store';
-import { copyPeriods, copyViews } from './twin-copy';
+import { CopyIn, copyPeriodsStatement, copyViewsStatement, deviceLine, timelineLine } from './twin-copy';
 import {
   SNAPSHOT_INTERVAL,
   TWIN_WRITE_LOCK,
-  rebuildableIndexesByTable,
-  rebuildableTablesSql,
+  rebuildableIndexStatements,
+  rebuildableKeys,
+  rebuildableTablesByTable,
   twinSchemaSql,
   twinTables,
   type TwinTables,
 } from './twin-tables';
-import { evolveTwin, timelineChanged, type TwinView } from './twin-view';
+import { evolveTwin, timelineChanged, type TwinEvent, type TwinView } from './twin-view';
 
 export interface RebuildReport {
   readonly events: number;
@@ -24,7 +30,11 @@ export interface RebuildReport {
   readonly seconds: number;
   readonly eventsPerSecond: number;
   readonly swapped: boolean;
-  /** Seconds per phase: read and fold, COPY, keys + indexes + vacuum, catch-up + compare + swap. */
+  /**
+   * Seconds per phase: `fold` reads and folds every event while the rows stream into COPY,
+   * `load` waits for the COPY to store the last rows, `index` builds keys and indexes, analyses and
+   * commits the new tables, `swap` catches up, compares and swaps under the lock.
+   */
   readonly phases: {
     readonly fold: number;
     readonly load: number;
@@ -38,7 +48,13 @@ export interface RebuildOptions {
   readonly store: EventStore;
   /** Live tables; the rebuild fills `<table>_next` beside them. */
   readonly tables?: TwinTables;
-  /** Events per read; default 10,000. */
+  /**
+   * How to read the events: `bulk` (PostgreSQL store only, its default) reads them stream by
+   * stream in one COPY, so that each twin is written as soon as its stream ends; `pages` reads
+   * the log in its order with `readAll` (any store) and writes the twins after the last event.
+   */
+  readonly read?: 'bulk' | 'pages';
+  /** Events per `readAll` with `read: 'pages'`; default 10,000. */
   readonly pageSize?: number;
   /** Compare with the live tables but keep them (dry run). */
   readonly swap?: boolean;
@@ -47,71 +63,108 @@ export interface RebuildOptions {
 }
 
 /**
+ * Settings of the rebuild's transactions (`set local`, so nothing stays on the pool's connections).
+ * They commit without waiting for their WAL to reach disk: the swap's commit comes later in the WAL
+ * and waits for all of it, and a crash before the swap only loses `_next` tables. Each index build
+ * gets enough memory to sort in memory and no parallel workers: the rebuild already builds on as
+ * many connections as the machine has cores to spare.
+ */
+const REBUILD_SETTINGS =
+  "set local synchronous_commit = off; set local maintenance_work_mem = '128MB'; " +
+  'set local max_parallel_maintenance_workers = 0;';
+
+/** Connections the rebuild uses beside the bulk read: one per table while loading, all three for indexes. */
+const CONNECTIONS = 3;
+
+/**
  * Rebuilds the twin read model from the event store into new tables and swaps them in. The bulk
- * of the work runs beside the live projection; the last step takes the twin write lock
- * exclusively (the projection takes it shared for each batch), applies what was appended
- * meanwhile, counts how the live tables differ, and renames the tables in one transaction.
+ * of the work runs beside the live projection: each new table is created and filled with
+ * `COPY ... FREEZE` while the events are folded (no vacuum needed afterwards), keyed, analysed and
+ * committed in one transaction on its own connection; then the secondary indexes are built on all
+ * the connections side by side. The last step takes the twin write lock exclusively (the projection
+ * takes it shared for each batch), applies what was appended meanwhile, counts how the live tables
+ * differ, and renames the tables in one transaction.
  */
 export async function rebuildTwin(options: RebuildOptions): Promise<RebuildReport> {
   const started = performance.now();
+  const { pool } = options;
   const live = options.tables ?? twinTables();
   const next = twinTables(live.schema, '_next');
   const swap = options.swap ?? true;
   const verify = options.verify ?? !swap;
-  await options.pool.query(twinSchemaSql(live));
-  await options.pool.query(`drop table if exists ${next.devices}, ${next.timeline}, ${next.snapshots}`);
-  await options.pool.query(rebuildableTablesSql(next, { keys: false }));
+  await pool.query(twinSchemaSql(live));
+  // Left by a rebuild that died between committing its tables and swapping them in.
+  await pool.query(`drop table if exists ${next.devices}, ${next.timeline}, ${next.snapshots}`);
+  const lz4 = await supportsLz4(pool);
 
   const mark = phaseTimer();
-  const folded = await foldAll(options.store, options.pageSize ?? 10_000);
-  const fold = mark();
-  const [devicesClient, secondClient, timelineClient] = await Promise.all([
-    options.pool.connect(),
-    options.pool.connect(),
-    options.pool.connect(),
-  ]);
+  const clients = await connectAll(pool, CONNECTIONS);
+  const [devicesClient, timelineClient, snapshotsClient] = clients as [PoolClient, PoolClient, PoolClient];
+  const sinks: CopyIn[] = [];
   try {
-    // Three connections, so that PostgreSQL parses the twins' JSON and the periods side by side.
-    const views = [...folded.views.values()];
-    const half = Math.ceil(views.length / 2);
+    const tables = rebuildableTablesByTable(next, { keys: false });
+    const keys = rebuildableKeys(next);
+    // Views compress several times faster with lz4 than with the default pglz, as small.
+    const compressed = (table: string) =>
+      lz4 ? `alter table ${table} alter column view set compression lz4;` : '';
+    const begin = `begin; ${REBUILD_SETTINGS}`;
     await settleAll([
-      copyViews(devicesClient, next, views.slice(0, half)),
-      copyViews(secondClient, next, views.slice(half)),
-      copyPeriods(timelineClient, next, folded.timeline),
+      devicesClient.query(`${begin} ${tables.devices} ${compressed(next.devices)}`),
+      timelineClient.query(`${begin} ${tables.timeline}`),
+      snapshotsClient.query(`${begin} ${tables.snapshots} ${compressed(next.snapshots)} ${keys.snapshots}`),
+    ]);
+    const devices = new CopyIn(devicesClient, copyViewsStatement(next, { freeze: true }));
+    sinks.push(devices);
+    const timeline = new CopyIn(timelineClient, copyPeriodsStatement(next, { freeze: true }));
+    sinks.push(timeline);
+
+    const source = await openSource(options);
+    const folded = await foldInto(source, devices, timeline);
+    const fold = mark();
+    // Rows arrive sorted by key (read by stream), so the keys build fast; COPY FREEZE left the
+    // pages all-visible, so statistics are all a vacuum would have added.
+    await settleAll([
+      devices.end().then(() => devicesClient.query(`${keys.devices}; analyze ${next.devices}; commit`)),
+      timeline.end().then(() => timelineClient.query(`${keys.timeline}; analyze ${next.timeline}; commit`)),
+      (async () => {
+        for (let i = 0; i < folded.snapshots.length; i += 500) {
+          await writeSnapshots(snapshotsClient, next, folded.snapshots.slice(i, i + 500));
+        }
+        await snapshotsClient.query('commit');
+      })(),
     ]);
     const load = mark();
-    // Each table's keys, indexes and vacuum on its own connection, side by side.
-    const indexes = rebuildableIndexesByTable(next, { keys: true });
-    await settleAll([
-      devicesClient
-        .query(indexes.devices)
-        .then(() => devicesClient.query(`vacuum (analyze) ${next.devices}`)),
-      timelineClient
-        .query(indexes.timeline)
-        .then(() => timelineClient.query(`vacuum (analyze) ${next.timeline}`)),
-      secondClient.query(indexes.snapshots).then(async () => {
-        for (let i = 0; i < folded.snapshots.length; i += 500) {
-          await writeSnapshots(secondClient, next, folded.snapshots.slice(i, i + 500));
+
+    // Secondary indexes, the larger table's first, each in its own transaction, on every connection.
+    const indexes = rebuildableIndexStatements(next, { keys: false });
+    const queue = [...indexes.timeline, ...indexes.devices, ...indexes.snapshots];
+    await settleAll(
+      clients.map(async (client) => {
+        for (let statement = queue.shift(); statement; statement = queue.shift()) {
+          await client.query(`${begin} ${statement}; commit`).catch((error: unknown) => {
+            queue.length = 0; // the other connections stop after their current statement
+            throw error;
+          });
         }
       }),
-    ]);
+    );
     const index = mark();
 
     const client = devicesClient;
     await client.query('begin');
     await client.query(`select pg_advisory_xact_lock(${TWIN_WRITE_LOCK})`);
-    const caughtUpEvents = await catchUp(client, options.store, next, folded.position);
+    const caughtUpEvents = await catchUp(client, options.store, next, source.end());
     const differences = verify ? await compare(client, live, next) : null;
     if (swap) await swapTables(client, live, next);
     await client.query('commit');
-    if (!swap)
-      await options.pool.query(`drop table if exists ${next.devices}, ${next.timeline}, ${next.snapshots}`);
+    if (!swap) await pool.query(`drop table if exists ${next.devices}, ${next.timeline}, ${next.snapshots}`);
     const seconds = (performance.now() - started) / 1000;
     const events = folded.events + caughtUpEvents;
+    for (const c of clients) c.release();
     return {
       events,
-      devices: folded.views.size,
-      timelinePeriods: folded.timeline.length,
+      devices: folded.devices,
+      timelinePeriods: folded.periods,
       caughtUpEvents,
       differences,
       seconds,
@@ -120,13 +173,30 @@ export async function rebuildTwin(options: RebuildOptions): Promise<RebuildRepor
       phases: { fold, load, index, swap: mark() },
     };
   } catch (error) {
-    await devicesClient.query('rollback').catch(() => undefined);
+    // Closing the connections rolls back whatever they had not committed (`_next` tables before
+    // their commit, the swap).
+    for (const sink of sinks) sink.abort();
+    for (const c of clients) c.release(error instanceof Error ? error : true);
     throw error;
-  } finally {
-    devicesClient.release();
-    secondClient.release();
-    timelineClient.release();
   }
+}
+
+/** `count` connections of the pool, or none: those already taken go back when one fails. */
+async function connectAll(pool: Pool, count: number): Promise<PoolClient[]> {
+  const settled = await Promise.allSettled(Array.from({ length: count }, () => pool.connect()));
+  const clients = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failed) return clients;
+  for (const client of clients) client.release();
+  throw failed.reason;
+}
+
+/** Whether the server can compress with lz4 (it lists the value only when built with it). */
+async function supportsLz4(pool: Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ lz4: boolean }>(
+    `select 'lz4' = any(enumvals) as lz4 from pg_settings where name = 'default_toast_compression'`,
+  );
+  return rows[0]?.lz4 === true;
 }
 
 /**
@@ -151,42 +221,104 @@ function phaseTimer(): () => number {
   };
 }
 
-/**
- * Reads every device event once and folds it in memory with the projection's own fold; the next
- * page is fetched while the current one is folded.
- */
-async function foldAll(store: EventStore, pageSize: number) {
-  const views = new Map<string, TwinView>();
-  const timeline: TimelineRow[] = [];
-  const snapshots: TwinView[] = [];
-  const open = new Map<string, TimelineRow>();
+interface Source {
+  /** Each stream's events come together (and in order), so a twin is final when its stream ends. */
+  readonly byStream: boolean;
+  readonly batches: AsyncIterable<readonly (TwinEvent & { readonly stream: string })[]>;
+  /** Where the read ended, once it has; the catch-up continues from there. */
+  end(): GlobalPosition | undefined;
+}
+
+async function openSource(options: RebuildOptions): Promise<Source> {
+  const { store } = options;
+  if (store instanceof PostgresEventStore && options.read !== 'pages') {
+    const bulk = await store.readInBulk({ streamPrefixes: ['device-'], order: 'stream' });
+    return { byStream: true, batches: bulk.batches, end: () => bulk.position };
+  }
+  const pageSize = options.pageSize ?? 10_000;
+  let position: GlobalPosition | undefined;
   const read = (after: GlobalPosition | undefined) =>
     store.readAll({ streamPrefixes: ['device-'], maxCount: pageSize, ...(after ? { after } : {}) });
-  let position: GlobalPosition | undefined;
+  // The next page is fetched while the current one is folded.
+  async function* pages(): AsyncGenerator<RecordedEvent[]> {
+    let pending = read(undefined);
+    for (;;) {
+      const page = await pending;
+      position = page.at(-1)?.position ?? position;
+      const more = page.length === pageSize;
+      if (more) pending = read(position);
+      yield page;
+      if (!more) return;
+    }
+  }
+  return { byStream: false, batches: pages(), end: () => position };
+}
+
+/** A device being folded: its twin so far and its timeline period still open. */
+interface Folding {
+  view: TwinView | undefined;
+  period: TimelineRow | undefined;
+}
+
+/**
+ * Folds every event with the projection's own fold and streams the rows into the COPYs: a period
+ * as soon as the next one starts, a twin when its stream ends (read by stream) or after the last
+ * event (read in the log's order, which keeps every twin in memory until then).
+ */
+async function foldInto(source: Source, devices: CopyIn, timeline: CopyIn) {
+  const snapshots: TwinView[] = [];
+  const folding = new Map<string, Folding>();
   let events = 0;
-  let pending = read(undefined);
-  for (;;) {
-    const page = await pending;
-    position = page.at(-1)?.position ?? position;
-    const more = page.length === pageSize;
-    if (more) pending = read(position);
-    for (const event of page) {
-      const deviceId = event.stream.slice('device-'.length);
-      const before = views.get(deviceId);
+  let twins = 0;
+  let periods = 0;
+  const finish = (device: Folding) => {
+    if (!device.view) return;
+    devices.push(deviceLine(device.view));
+    twins++;
+    if (device.period) {
+      timeline.push(timelineLine(device.period));
+      periods++;
+    }
+  };
+  const flush = () => Promise.all([devices.flush(), timeline.flush()]);
+  let stream: string | undefined;
+  let current: Folding = { view: undefined, period: undefined };
+  for await (const batch of source.batches) {
+    for (const event of batch) {
+      if (event.stream !== stream) {
+        stream = event.stream;
+        if (source.byStream) {
+          finish(current);
+          current = { view: undefined, period: undefined };
+        } else {
+          current = folding.get(stream) ?? { view: undefined, period: undefined };
+          folding.set(stream, current);
+        }
+      }
+      const before = current.view;
       const after = evolveTwin(before, event);
       if (!after || after === before) continue;
-      views.set(deviceId, after);
+      current.view = after;
       if (after.version % SNAPSHOT_INTERVAL === 0) snapshots.push(after);
       if (!timelineChanged(before, after)) continue;
-      const previous = open.get(deviceId);
-      if (previous) previous.validTo = event.metadata.occurredAt;
-      const period = timelineRow(after, event.metadata.occurredAt);
-      timeline.push(period);
-      open.set(deviceId, period);
+      const at = event.metadata.occurredAt;
+      if (current.period) {
+        current.period.validTo = at;
+        timeline.push(timelineLine(current.period));
+        periods++;
+      }
+      current.period = timelineRow(after, at);
     }
-    events += page.length;
-    if (!more) return { views, timeline, snapshots, position, events };
+    events += batch.length;
+    await flush();
   }
+  if (source.byStream) finish(current);
+  let n = 0;
+  for (const device of folding.values()) {
+    finish(device);
+    if (++n % 1_000 === 0) await flush();
+  }
+  return { events, devices: twins, periods, snapshots };
 }
 
 async function catchUp(

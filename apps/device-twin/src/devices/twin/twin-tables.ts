@@ -44,8 +44,18 @@ export const TWIN_WRITE_LOCK = `hashtext('fleet-device-twin-write')`;
  * them, then adds keys and indexes with {@link rebuildableIndexesSql}: building an index once is
  * much cheaper than maintaining it row by row.
  */
-export function rebuildableTablesSql(t: TwinTables, { keys = true } = {}): string {
-  return `
+export function rebuildableTablesSql(t: TwinTables, options: { keys?: boolean } = {}): string {
+  const { devices, timeline, snapshots } = rebuildableTablesByTable(t, options);
+  return [devices, timeline, snapshots].join('\n');
+}
+
+/** {@link rebuildableTablesSql} a table at a time, for a rebuild that creates each on its own connection. */
+export function rebuildableTablesByTable(
+  t: TwinTables,
+  { keys = true } = {},
+): { devices: string; timeline: string; snapshots: string } {
+  return {
+    devices: `
 create table if not exists ${t.devices} (
   device_id text ${keys ? 'primary key' : 'not null'},
   tenant text not null,
@@ -62,7 +72,8 @@ create table if not exists ${t.devices} (
   provisioned_at timestamptz not null,
   updated_at timestamptz not null,
   view jsonb not null
-);
+);`,
+    timeline: `
 create table if not exists ${t.timeline} (
   device_id text not null,
   version bigint not null,
@@ -75,13 +86,15 @@ create table if not exists ${t.timeline} (
   status text not null,
   region text,
   tags text[] not null${keys ? ',\n  primary key (device_id, version)' : ''}
-);
+);`,
+    snapshots: `
 create table if not exists ${t.snapshots} (
   device_id text not null,
   version bigint not null,
   occurred_at timestamptz not null,
   view jsonb not null${keys ? ',\n  primary key (device_id, version)' : ''}
-);`;
+);`,
+  };
 }
 
 /**
@@ -90,28 +103,55 @@ create table if not exists ${t.snapshots} (
  */
 export function rebuildableIndexesByTable(
   t: TwinTables,
-  { keys = false } = {},
+  options: { keys?: boolean } = {},
 ): { devices: string; timeline: string; snapshots: string } {
+  const { devices, timeline, snapshots } = rebuildableIndexStatements(t, options);
+  const join = (statements: readonly string[]) => statements.map((s) => `${s};\n`).join('');
+  return { devices: join(devices), timeline: join(timeline), snapshots: join(snapshots) };
+}
+
+/**
+ * {@link rebuildableIndexesByTable} a statement at a time (the key first): a rebuild spreads the
+ * index builds over its connections, since builds on one table do not block each other.
+ */
+export function rebuildableIndexStatements(
+  t: TwinTables,
+  { keys = false } = {},
+): { devices: string[]; timeline: string[]; snapshots: string[] } {
   const base = (name: string) => name.slice(t.schema.length + 1);
-  const key = (table: string, columns: string) =>
-    keys ? `alter table ${table} add constraint ${base(table)}_pkey primary key (${columns});\n` : '';
+  const key = (table: keyof ReturnType<typeof rebuildableKeys>) => (keys ? [rebuildableKeys(t)[table]] : []);
   return {
-    devices: `${key(t.devices, 'device_id')}
-create index if not exists ${base(t.devices)}_serial_id on ${t.devices} (serial, device_id);
-create index if not exists ${base(t.devices)}_model_id on ${t.devices} (manufacturer, model, device_id);
-create index if not exists ${base(t.devices)}_firmware_id on ${t.devices} (firmware_version, device_id);
-create index if not exists ${base(t.devices)}_status_id on ${t.devices} (status, device_id);
-create index if not exists ${base(t.devices)}_region_id on ${t.devices} (region, device_id);
-create index if not exists ${base(t.devices)}_tags on ${t.devices} using gin (tags);
-create index if not exists ${base(t.devices)}_updated on ${t.devices} (updated_at, device_id);
-create index if not exists ${base(t.devices)}_provisioned on ${t.devices} (provisioned_at, device_id);
--- Index-only counts over 100,000 twins need a fresh visibility map.
-alter table ${t.devices} set (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02);`,
-    timeline: `${key(t.timeline, 'device_id, version')}
-create index if not exists ${base(t.timeline)}_firmware on ${t.timeline} (firmware_version, valid_from);
-create index if not exists ${base(t.timeline)}_period on ${t.timeline} (valid_from, valid_to);
-create index if not exists ${base(t.timeline)}_serial_id on ${t.timeline} (serial, device_id);
-create index if not exists ${base(t.timeline)}_tags on ${t.timeline} using gin (tags);`,
+    devices: [
+      ...key('devices'),
+      `create index if not exists ${base(t.devices)}_serial_id on ${t.devices} (serial, device_id)`,
+      `create index if not exists ${base(t.devices)}_model_id on ${t.devices} (manufacturer, model, device_id)`,
+      `create index if not exists ${base(t.devices)}_firmware_id on ${t.devices} (firmware_version, device_id)`,
+      `create index if not exists ${base(t.devices)}_status_id on ${t.devices} (status, device_id)`,
+      `create index if not exists ${base(t.devices)}_region_id on ${t.devices} (region, device_id)`,
+      `create index if not exists ${base(t.devices)}_tags on ${t.devices} using gin (tags)`,
+      `create index if not exists ${base(t.devices)}_updated on ${t.devices} (updated_at, device_id)`,
+      `create index if not exists ${base(t.devices)}_provisioned on ${t.devices} (provisioned_at, device_id)`,
+      // Index-only counts over 100,000 twins need a fresh visibility map.
+      `alter table ${t.devices} set (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02)`,
+    ],
+    timeline: [
+      ...key('timeline'),
+      `create index if not exists ${base(t.timeline)}_firmware on ${t.timeline} (firmware_version, valid_from)`,
+      `create index if not exists ${base(t.timeline)}_period on ${t.timeline} (valid_from, valid_to)`,
+      `create index if not exists ${base(t.timeline)}_serial_id on ${t.timeline} (serial, device_id)`,
+      `create index if not exists ${base(t.timeline)}_tags on ${t.timeline} using gin (tags)`,
+    ],
+    snapshots: key('snapshots'),
+  };
+}
+
+/** The primary key of each rebuildable table, for a rebuild's copies (created without). */
+export function rebuildableKeys(t: TwinTables): { devices: string; timeline: string; snapshots: string } {
+  const key = (table: string, columns: string) =>
+    `alter table ${table} add constraint ${table.slice(t.schema.length + 1)}_pkey primary key (${columns})`;
+  return {
+    devices: key(t.devices, 'device_id'),
+    timeline: key(t.timeline, 'device_id, version'),
     snapshots: key(t.snapshots, 'device_id, version'),
   };
 }
