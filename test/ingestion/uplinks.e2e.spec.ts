@@ -169,7 +169,8 @@ describe('ingestion: uplinks from devices and network servers', () => {
     });
     await chirpstack.publishAsync(stranger.topic, stranger.payload, { qos: 1 });
     let counts = [0, 0];
-    for (let i = 0; i < 50; i++) {
+    // Unknown devices are judged again for a few seconds (directory lag) before being refused.
+    for (let i = 0; i < 100; i++) {
       counts = [
         await harness.outcomeCount('refused', 'unknown-device'),
         await harness.outcomeCount('refused', 'device-suspended'),

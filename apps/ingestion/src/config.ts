@@ -40,7 +40,9 @@ const ingestionKeys = {
   INGESTION_MAX_IN_FLIGHT: count(1, 65_535, 2_000).describe(
     'unacknowledged QoS 1 messages per connection (MQTT 5 receive maximum), default 2000',
   ),
-  INGESTION_BATCH_SIZE: count(1, 10_000, 1_000).describe('records per Kafka send, default 1000'),
+  INGESTION_BATCH_SIZE: count(1, 20_000, 5_000).describe(
+    'records per Kafka send, default 5000 (sent in requests of at most 900 KB)',
+  ),
   INGESTION_LINGER_MS: count(0, 1_000, 5).describe('wait for a fuller Kafka batch, default 5 ms'),
 };
 

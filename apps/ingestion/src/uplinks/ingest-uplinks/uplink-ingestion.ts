@@ -28,6 +28,12 @@ import { DeviceDirectory } from '../../device-access/directory/device-directory'
 import { routeUplink, type UplinkOutcome } from '../route-uplink';
 
 const AVRO_CONTENT_TYPE = 'application/vnd.apache.avro+binary; encoding=single-object';
+/**
+ * The broker lets a device in as soon as device-twin registered it, while ingestion learns of it
+ * from the device events a moment later: an uplink from a device not known (or not active) yet is
+ * held, unacknowledged, and judged again after these delays before it is refused.
+ */
+const DIRECTORY_GRACE_MS = [100, 250, 500, 1_000, 2_000, 4_000];
 
 /**
  * MQTT uplinks → decoded, validated Avro records on Kafka. A QoS 1 message is acknowledged to the
@@ -103,9 +109,18 @@ export class UplinkIngestion implements OnApplicationBootstrap, OnApplicationShu
     this.batcher.stop();
   }
 
-  private handle(uplink: ReceivedMqttMessage): void {
-    this.inFlight.inc();
+  private handle(uplink: ReceivedMqttMessage, attempt = 0): void {
+    if (attempt === 0) this.inFlight.inc();
     const outcome = routeUplink(uplink, this.directory, randomUUID);
+    const grace = DIRECTORY_GRACE_MS[attempt];
+    if (
+      outcome.kind === 'refused' &&
+      grace !== undefined &&
+      (outcome.refusal === 'unknown-device' || outcome.refusal === 'device-provisioned')
+    ) {
+      setTimeout(() => this.handle(uplink, attempt + 1), grace);
+      return;
+    }
     const done = () => {
       uplink.settle();
       this.inFlight.dec();
