@@ -27,7 +27,7 @@ fi
 if port_open; then
   echo "mosquitto: stopping the broker already on port $PORT (not ours: no dynamic security)"
   fuser -k -TERM "$PORT/tcp" >/dev/null 2>&1 || true
-  for _ in $(seq 20); do port_open || break; sleep 0.25; done
+  for _ in $(seq 80); do port_open || break; sleep 0.25; done
   port_open && { echo "mosquitto: port $PORT still taken" >&2; exit 1; }
 fi
 

@@ -63,7 +63,11 @@ describe('fleetctl', () => {
 
   beforeAll(async () => {
     database = await createDatabase();
-    twin = new ServiceProcess('device-twin', await freePort(), { PG_URL: database.url });
+    // Broker registration is ingestion's suites' concern (docs/adr/008).
+    twin = new ServiceProcess('device-twin', await freePort(), {
+      PG_URL: database.url,
+      DEVICE_BROKER_REGISTRATION: 'none',
+    });
     await twin.start();
     admin = await issueDevToken({ role: 'admin', subject: 'alice' });
     support = await issueDevToken({ role: 'support', subject: 'sam' });

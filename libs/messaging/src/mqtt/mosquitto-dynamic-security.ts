@@ -11,7 +11,7 @@ const RESPONSE_TOPIC = `${CONTROL_TOPIC}/response`;
  * broker's max_packet_size (256 KiB in deploy/local/mosquitto.sh; a larger packet is dropped).
  */
 const MAX_MESSAGE_BYTES = 128 * 1024;
-const RESPONSE_TIMEOUT_MS = 15_000;
+const RESPONSE_TIMEOUT_MS = 30_000;
 
 type ControlCommand = { readonly command: string } & Record<string, unknown>;
 interface ControlResponse {
