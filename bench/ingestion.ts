@@ -100,7 +100,12 @@ export async function main(): Promise<void> {
       },
       ingestionPeakRssMb: rssMb,
       ingestionMaxInFlight: maxInFlight,
-      baseline: { rawMqttMessagesPerSecond: round(raw.rate), rawP50Ms: raw.p50, rawP99Ms: raw.p99 },
+      baseline: {
+        rawMqttMessagesPerSecond: round(raw.rate),
+        rawP50Ms: raw.p50,
+        rawP99Ms: raw.p99,
+        rawMissing: raw.missing,
+      },
       ratios: { endToEndVsRawMqtt: round(closed.rate / raw.rate, 3) },
       targets: {
         messagesPerSecond: TARGET_RATE,
@@ -151,6 +156,8 @@ interface PhaseFigures {
   rate: number;
   p50: number;
   p99: number;
+  /** Acknowledged by the broker but never seen at the far end (should be 0). */
+  missing: number;
 }
 
 async function rawMqtt(clients: Parameters<typeof runLoad>[0]): Promise<PhaseFigures> {
@@ -176,6 +183,7 @@ async function rawMqtt(clients: Parameters<typeof runLoad>[0]): Promise<PhaseFig
     rate: latencies.length / load.seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    missing: Math.max(0, load.sent - latencies.length),
   };
 }
 
@@ -221,7 +229,12 @@ async function endToEnd(
   const elapsed = (Date.now() - started) / 1000;
   const latencies = [...consumer.latencies].sort((a, b) => a - b);
   // Until the last record is consumed: a backlog left at the end of the load counts against the rate.
-  return { rate: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    rate: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    missing: Math.max(0, load.sent - latencies.length),
+  };
 }
 
 /** Peak resident memory of a process (VmHWM), in MB. */
