@@ -29,8 +29,8 @@ const SESSION_EXPIRY_SECONDS = 24 * 60 * 60;
 
 /**
  * Several persistent MQTT 5 sessions sharing the uplink subscriptions, each acknowledging a
- * message only when the pipeline settles it. Backpressure is the broker's: once `maxInFlight`
- * messages of a connection are unsettled it holds the rest in the session queue.
+ * message only when the pipeline settles it. Once `maxInFlight` messages of a connection are
+ * unsettled, it stops reading its socket and the broker holds the rest in the session queue.
  */
 export class AcknowledgingSubscriber {
   private readonly clients: MqttClient[] = [];
@@ -65,10 +65,7 @@ export class AcknowledgingSubscriber {
       client.on('error', (error) => this.options.onError(error, clientId));
       client.on('connect', () => {
         client
-          .subscribeAsync(
-            this.options.topicFilters.map((topic) => topic),
-            { qos: 1 },
-          )
+          .subscribeAsync([...this.options.topicFilters], { qos: 1 })
           .catch((error: Error) => this.options.onError(error, clientId));
       });
       this.clients.push(client);

@@ -97,13 +97,6 @@ export class MosquittoDynamicSecurity implements DeviceBrokerAccess {
     );
   }
 
-  /** Clients known to the broker (for reconciliation and tests). */
-  async listDevices(): Promise<string[]> {
-    const [response] = await this.send([{ command: 'listClients', verbose: false, count: -1 }]);
-    const clients = (response as { data?: { clients?: string[] } } | undefined)?.data?.clients ?? [];
-    return clients;
-  }
-
   private send(commands: ControlCommand[]): Promise<ControlResponse[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({
