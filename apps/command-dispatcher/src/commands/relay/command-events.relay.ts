@@ -1,0 +1,56 @@
+import type { AvroCodec } from '@fleet/contracts';
+import { EVENT_STORE, type EventStore } from '@fleet/event-store';
+import { EventRelay, MESSAGE_PUBLISHER, type MessagePublisher } from '@fleet/messaging';
+import { Metrics } from '@fleet/observability';
+import { AVRO_CODEC } from '@fleet/platform';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { COMMAND_DISPATCHER_CONFIG, type CommandDispatcherConfig } from '../../config';
+
+/** command-dispatcher owns the command streams, so it relays them to `fleet.command-events.v1` (COMMAND_EVENTS_TOPIC), keyed by device id. */
+@Injectable()
+export class CommandEventsRelay implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(CommandEventsRelay.name);
+  readonly relay: EventRelay;
+
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(MESSAGE_PUBLISHER) publisher: MessagePublisher,
+    @Inject(AVRO_CODEC) codec: AvroCodec,
+    @Inject(COMMAND_DISPATCHER_CONFIG) config: CommandDispatcherConfig,
+    metrics: Metrics,
+  ) {
+    const relayed = metrics.counter('fleet_relay_events_total', 'Domain events relayed to Kafka', [
+      'topic',
+      'type',
+    ]);
+    const failures = metrics.counter(
+      'fleet_relay_failures_total',
+      'Relay attempts that failed and will be retried',
+      [],
+    );
+    this.relay = new EventRelay(store, publisher, codec, {
+      subscriptionId: 'relay-command',
+      streamPrefixes: ['command-'],
+      topicForStream: () => config.COMMAND_EVENTS_TOPIC,
+      onRelayed: (event, topic) => relayed.inc({ topic, type: event.type }),
+      onError: (error) => {
+        failures.inc();
+        this.logger.error({ err: error }, 'relaying command events failed; retrying');
+      },
+    });
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.relay.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.relay.stop();
+  }
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { ConcurrencyError, mapConcurrently, type EventMetadata } from '@fleet/core';
+import { EVENT_STORE, type EventStore, type RecordedEvent, type Subscription } from '@fleet/event-store';
+import { PG_POOL } from '@fleet/platform';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import type { Pool } from 'pg';
+import {
+  decideCommand,
+  evolveCommand,
+  initialCommandState,
+  type CommandCommand,
+  type CommandState,
+  type RequestedCommand,
+} from '../command';
+import { commandStream, type CommandEvent } from '../command-events';
+import { CommandStore } from './command-store';
+
+export interface Decision {
+  readonly commandId: string;
+  readonly command: CommandCommand;
+  readonly metadata: EventMetadata;
+  /** The state the caller already has (a read-model row); loaded from the stream when absent. */
+  readonly known?: CommandState | undefined;
+}
+
+export interface Decided {
+  readonly state: CommandState;
+  readonly events: readonly CommandEvent[];
+}
+
+const ATTEMPTS = 4;
+const APPEND_CONCURRENCY = 16;
+
+/**
+ * Decides on command aggregates and appends what they decide, then writes the new state through
+ * to the read model at once (so the dispatcher acts on it without waiting), while a catch-up
+ * subscription keeps the read model equal to the store whatever happens between the two.
+ */
+@Injectable()
+export class CommandLedger implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(CommandLedger.name);
+  readonly rows: CommandStore;
+  private subscription?: Subscription;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PG_POOL) pool: Pool,
+  ) {
+    this.rows = new CommandStore(pool);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.subscription = await this.store.subscribe({
+      subscriptionId: 'command-dispatcher-commands',
+      streamPrefixes: ['command-'],
+      batchSize: 1000,
+      batchHandler: (events) => this.project(events),
+      onError: (error) => this.logger.error({ err: error }, 'command projection failed; retrying'),
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.subscription?.stop();
+  }
+
+  /** Resolves once the read model holds every command event appended before the call. */
+  caughtUp(): Promise<void> {
+    return this.subscription?.caughtUp() ?? Promise.resolve();
+  }
+
+  async decide(decision: Decision): Promise<Decided> {
+    const [decided] = await this.decideAll([decision]);
+    return decided!;
+  }
+
+  /** Decides and appends each (concurrently, each on its own stream), then saves the rows in one write. */
+  async decideAll(decisions: readonly Decision[]): Promise<Decided[]> {
+    const results = await mapConcurrently(decisions, APPEND_CONCURRENCY, (d) => this.decideOne(d));
+    const changed = results.filter((r) => r.events.length > 0 && r.state.status !== 'none');
+    await this.rows.save(
+      changed.map((r) => r.state as RequestedCommand),
+      new Date().toISOString(),
+    );
+    return results;
+  }
+
+  private async decideOne(decision: Decision): Promise<Decided> {
+    let state = decision.known ?? (await this.load(decision.commandId));
+    for (let attempt = 1; ; attempt++) {
+      const events = decideCommand(decision.command, state);
+      if (events.length === 0) return { state, events };
+      try {
+        await this.store.append(
+          commandStream(decision.commandId),
+          events.map((e) => ({
+            id: randomUUID(),
+            type: e.type,
+            data: e.data as unknown as Record<string, unknown>,
+            metadata: eventMetadata(decision.metadata),
+          })),
+          state.version === 0 ? 'no_stream' : BigInt(state.version - 1),
+        );
+        return { state: events.reduce(evolveCommand, state), events };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= ATTEMPTS) throw error;
+        state = await this.load(decision.commandId); // someone else moved it on: decide again
+      }
+    }
+  }
+
+  async load(commandId: string): Promise<CommandState> {
+    const recorded = await this.store.readStream(commandStream(commandId));
+    return recorded.reduce((s, e) => evolveCommand(s, e as unknown as CommandEvent), initialCommandState);
+  }
+
+  /** Folds a batch of the log onto the rows it touches (events the write-through already saved are skipped). */
+  private async project(events: readonly RecordedEvent[]): Promise<void> {
+    const byCommand = new Map<string, RecordedEvent[]>();
+    for (const event of events) {
+      const id = event.stream.slice('command-'.length);
+      byCommand.set(id, [...(byCommand.get(id) ?? []), event]);
+    }
+    const known = await this.rows.findMany([...byCommand.keys()]);
+    const states: RequestedCommand[] = [];
+    for (const [id, recorded] of byCommand) {
+      let state: CommandState = known.get(id) ?? initialCommandState;
+      if (state.status === 'none' && recorded[0]!.revision !== 0n) state = await this.load(id);
+      else
+        for (const e of recorded)
+          if (e.revision >= BigInt(state.version)) state = evolveCommand(state, e as unknown as CommandEvent);
+      if (state.status !== 'none') states.push(state);
+    }
+    await this.rows.save(states, new Date().toISOString());
+  }
+}
+
+/** Exactly the metadata fields events keep (callers may pass a CommandMetadata with more). */
+const eventMetadata = (m: EventMetadata): EventMetadata => ({
+  actor: m.actor,
+  reason: m.reason,
+  occurredAt: m.occurredAt,
+  correlationId: m.correlationId,
+  causationId: m.causationId,
+  tenant: m.tenant,
+});
