@@ -39,7 +39,10 @@ export function mqttCommand(request: CommandRequestedData): DeviceCommand {
       return { ...common, op: 'observe', ...(request.attributes && { attributes: request.attributes }) };
     case 'create':
       return { ...common, op: 'create', ...(request.instanceValues && { values: request.instanceValues }) };
-    default:
+    case 'read':
+    case 'delete':
+    case 'discover':
+    case 'cancel-observe':
       return { ...common, op: request.operation };
   }
 }

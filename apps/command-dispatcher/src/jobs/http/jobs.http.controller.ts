@@ -5,7 +5,6 @@ import { commandMetadata } from '@fleet/platform';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { operationBody, operationRequestOf } from '../../commands/command-request';
-import type { JobSelector } from '../job';
 import { JobService, type JobView } from '../manage-jobs/job-service';
 
 const deviceId = z.string().min(1).max(128);
@@ -67,7 +66,7 @@ export class JobsHttpController {
     return this.jobs.create(
       {
         operation: operationRequestOf(parsed.operation),
-        selector: parsed.targets as JobSelector,
+        selector: parsed.targets,
         startAt: parsed.startAt ? new Date(parsed.startAt).toISOString() : null,
         expiresAt: parsed.expiresAt ? new Date(parsed.expiresAt).toISOString() : null,
         ratePerMinute: parsed.ratePerMinute ?? null,
