@@ -58,7 +58,10 @@ export class IngestionHarness {
     return this.twin.telemetryTopic;
   }
 
-  async start(ingestionEnv: Record<string, string> = {}): Promise<void> {
+  async start(
+    ingestionEnv: Record<string, string> = {},
+    twinEnv: Record<string, string> = {},
+  ): Promise<void> {
     const kafka = createKafka({ brokers: testInfrastructure.kafkaBrokers, clientId: 'e2e-ingestion' });
     await ensureTopics(kafka, [
       { name: this.deviceEventsTopic, partitions: 3, retentionMs: 3_600_000, compacted: false },
@@ -67,6 +70,7 @@ export class IngestionHarness {
     await this.twin.start({
       DEVICE_EVENTS_TOPIC: this.deviceEventsTopic,
       DEVICE_BROKER_REGISTRATION: 'mosquitto-dynsec',
+      ...twinEnv,
     });
     this.ingestion = new ServiceProcess('ingestion', await freePort(), {
       PG_URL: this.twin.databaseUrl,
@@ -125,7 +129,8 @@ export class IngestionHarness {
     await admin.endAsync();
   }
 
-  private async provisionRows(devices: readonly object[]): Promise<ProvisionedDevice[]> {
+  /** Provisions the given rows (any body `POST /devices/bulk` takes) and remembers them for clean-up. */
+  async provisionRows(devices: readonly object[]): Promise<ProvisionedDevice[]> {
     const { status, body } = await this.twin.json<{
       results: { serial: string; deviceId: string; oneTimeCredentials?: { secret?: string } }[];
     }>('/devices/bulk', {

@@ -5,6 +5,7 @@ import { parseBody } from '@fleet/observability';
 import { commandMetadata } from '@fleet/platform';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
+import { DeviceDirectory } from '../../devices/directory/device-directory';
 import { commandBody, operationRequestOf } from '../command-request';
 import { commandView, type CommandView } from '../command-view';
 import { CommandService } from '../request-command/command-service';
@@ -28,6 +29,7 @@ export class CommandsHttpController {
   constructor(
     private readonly commands: CommandService,
     private readonly ledger: CommandLedger,
+    private readonly devices: DeviceDirectory,
   ) {}
 
   /** 202 with the queued command; 409 when a safety gate refuses it (the refusal is recorded). */
@@ -73,6 +75,8 @@ export class CommandsHttpController {
       throw new ValidationError(
         `query: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
       );
+    if (!(await this.devices.find(deviceId)))
+      throw new NotFoundError(`device ${deviceId} does not exist`, { deviceId });
     const page = await this.ledger.rows.listForDevice(
       deviceId,
       parsed.data.limit,
