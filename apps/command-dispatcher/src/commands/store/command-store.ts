@@ -133,17 +133,20 @@ export class CommandStore {
     deviceIds: readonly string[] | null,
   ): Promise<DueCommand[]> {
     const { rows } = await this.pool.query<{ state: RequestedCommand; due_since: Date } & DeviceRow>(
-      `WITH queued AS (
+      `WITH listening AS (
+         SELECT d.* FROM dispatch_devices d
+         WHERE ($3::text[] IS NULL OR d.device_id = ANY($3::text[]))
+           AND (d.kind = 'always-on' OR (d.kind = 'lorawan' AND d.lorawan_class = 'C')
+                OR d.last_uplink_at > now() - make_interval(secs => $2::double precision / 1000))
+       ), queued AS (
          SELECT c.device_id, c.state, c.requested_at, c.not_before,
            row_number() OVER (PARTITION BY c.device_id ORDER BY c.requested_at, c.command_id) AS n
-         FROM dispatch_commands c
+         FROM dispatch_commands c JOIN listening l USING (device_id)
          WHERE c.status = 'queued' AND (c.not_before IS NULL OR c.not_before <= now())
-           AND ($3::text[] IS NULL OR c.device_id = ANY($3::text[]))
        )
-       SELECT q.state, COALESCE(q.not_before, q.requested_at) AS due_since, d.* FROM queued q JOIN dispatch_devices d USING (device_id)
-       WHERE (d.kind = 'always-on' OR (d.kind = 'lorawan' AND d.lorawan_class = 'C')
-              OR d.last_uplink_at > now() - make_interval(secs => $2::double precision / 1000))
-         AND q.n <= d.max_in_flight - (SELECT count(*) FROM dispatch_commands o
+       SELECT q.state, COALESCE(q.not_before, q.requested_at) AS due_since, l.*
+       FROM queued q JOIN listening l USING (device_id)
+       WHERE q.n <= l.max_in_flight - (SELECT count(*) FROM dispatch_commands o
                                         WHERE o.device_id = q.device_id AND o.status IN ('sent', 'delivered'))
        ORDER BY q.requested_at LIMIT $1`,
       [limit, listenWindowMs, deviceIds],
