@@ -21,7 +21,7 @@ describe('CRUDEN commands through the running stack', () => {
         serial: uniqueName(`sleepy-${i}`),
         manufacturer: 'acme',
         model: 'FW-SENSOR-1',
-        deviceClass: { kind: 'sleepy', wakeIntervalSeconds: 4 },
+        deviceClass: { kind: 'sleepy', wakeIntervalSeconds: 10 },
       })),
     );
     await harness.untilKnown([...alwaysOn, ...sleepy].map((d) => d.deviceId));

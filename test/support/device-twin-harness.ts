@@ -6,6 +6,7 @@ import {
   ensureTopics,
   KafkaPublisher,
   startConsumer,
+  type OutgoingMessage,
   type RunningConsumer,
 } from '@fleet/messaging';
 import { testInfrastructure, uniqueName } from '@fleet/testing';
@@ -31,6 +32,10 @@ export class DeviceTwinHarness {
   twin!: ServiceProcess;
   tokens!: Record<'admin' | 'operator' | 'support' | 'viewer', string>;
   readonly telemetryTopic = uniqueName('e2e.telemetry');
+  /** Command events the twin reads acknowledged configuration writes from (its own, like telemetry). */
+  readonly commandEventsTopic = uniqueName('e2e.command-events');
+  /** Stable across restarts of the twin, like a deployment's consumer group. */
+  private readonly commandEventsGroup = uniqueName('e2e-command-outcomes');
   readonly onKafka = new Map<string, EventRecord[]>();
   readonly rawKafka: Buffer[] = [];
   private database!: { url: string; drop(): Promise<void> };
@@ -49,11 +54,15 @@ export class DeviceTwinHarness {
     await ensureTopics(kafka, [
       { name: this.telemetryTopic, partitions: 3, retentionMs: 3_600_000, compacted: false },
       { name: `${this.telemetryTopic}.dlt`, partitions: 1, retentionMs: 3_600_000, compacted: false },
+      { name: this.commandEventsTopic, partitions: 3, retentionMs: 3_600_000, compacted: false },
+      { name: `${this.commandEventsTopic}.dlt`, partitions: 1, retentionMs: 3_600_000, compacted: false },
     ]);
     this.publisher = new KafkaPublisher(kafka);
     this.twin = new ServiceProcess('device-twin', await freePort(), {
       PG_URL: this.database.url,
       TELEMETRY_TOPIC: this.telemetryTopic,
+      COMMAND_EVENTS_TOPIC: this.commandEventsTopic,
+      COMMAND_EVENTS_GROUP_ID: this.commandEventsGroup,
       // The broker is ingestion's suites' concern; these suites provision thousands of devices.
       DEVICE_BROKER_REGISTRATION: 'none',
       ...env,
@@ -81,13 +90,13 @@ export class DeviceTwinHarness {
     }
   }
 
-  /** Reasons (`dlt-reason` headers) of the dead letters of the telemetry topic, collected from now on. */
-  async watchDeadLetters(): Promise<string[]> {
+  /** Reasons (`dlt-reason` headers) of the dead letters of a topic (default telemetry), from now on. */
+  async watchDeadLetters(topic = this.telemetryTopic): Promise<string[]> {
     const reasons: string[] = [];
     const kafka = createKafka({ brokers: testInfrastructure.kafkaBrokers, clientId: 'e2e-dlt' });
     this.deadLetterConsumer = await startConsumer(kafka, this.publisher, {
       groupId: uniqueName('e2e-dlt'),
-      topics: [`${this.telemetryTopic}.dlt`],
+      topics: [`${topic}.dlt`],
       handler: async (message) => {
         reasons.push(message.headers['dlt-reason'] ?? '');
       },
@@ -143,7 +152,12 @@ export class DeviceTwinHarness {
       await this.publisher.publish(this.telemetryTopic, messages.slice(i, i + 500));
   }
 
-  async sendRaw(key: string, value: Buffer): Promise<void> {
-    await this.publisher.publish(this.telemetryTopic, [{ key, value }]);
+  async sendRaw(key: string, value: Buffer, topic = this.telemetryTopic): Promise<void> {
+    await this.publisher.publish(topic, [{ key, value }]);
+  }
+
+  /** Publishes records to the twin's command events topic, as command-dispatcher's relay would. */
+  async sendCommandEvents(messages: readonly OutgoingMessage[]): Promise<void> {
+    await this.publisher.publish(this.commandEventsTopic, messages);
   }
 }

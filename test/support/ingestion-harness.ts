@@ -139,6 +139,8 @@ export class IngestionHarness {
       body: JSON.stringify({ devices, reason: 'e2e' }),
     });
     if (status !== 200 && status !== 201) throw new Error(`bulk provisioning answered ${status}`);
+    const failed = body.results.filter((r) => !r.deviceId);
+    if (failed.length > 0) throw new Error(`bulk provisioning refused rows: ${JSON.stringify(failed.slice(0, 3))}`);
     this.provisioned.push(...body.results.map((r) => r.deviceId));
     return body.results.map((r) => ({
       deviceId: r.deviceId,

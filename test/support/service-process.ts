@@ -56,6 +56,7 @@ export class ServiceProcess {
           // Each service process under test gets its own consumer groups, so that suites running side
           // by side never split a topic's partitions between them.
           TELEMETRY_GROUP_ID: this.groupSuffix,
+          COMMAND_EVENTS_GROUP_ID: `${this.groupSuffix}-command-outcomes`,
           ...this.env,
           HTTP_PORT: String(this.port),
           HTTP_HOST: '127.0.0.1',

@@ -5,7 +5,7 @@ import { z } from 'zod';
 
 export const DEVICE_TWIN_PORT = 3001;
 
-const deviceTwinKeys = {
+export const deviceTwinKeys = {
   DEVICE_KEK: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64')
@@ -31,6 +31,14 @@ const deviceTwinKeys = {
     .default(Topics.deviceEvents)
     .describe('topic the device events are relayed to'),
   TELEMETRY_GROUP_ID: z.string().default('device-twin-telemetry').describe('Kafka consumer group'),
+  COMMAND_EVENTS_TOPIC: z
+    .string()
+    .default(Topics.commandEvents)
+    .describe("topic of command-dispatcher's command events, read for acknowledged configuration writes"),
+  COMMAND_EVENTS_GROUP_ID: z
+    .string()
+    .default('device-twin-command-outcomes')
+    .describe('Kafka consumer group of the command events'),
   READ_YOUR_WRITES_MS: z.coerce
     .number()
     .int()

@@ -6,6 +6,7 @@ import { GROUP_CONTROLLERS, GROUP_PROVIDERS } from './groups';
 import { SEARCH_CONTROLLERS, SEARCH_PROVIDERS, SEARCH_TWIN_TABLES } from './devices/search-devices';
 import { BulkConfigureHttpController } from './devices/bulk-configure/bulk-configure.http.controller';
 import { BulkProvisionHttpController } from './devices/bulk-provision/bulk-provision.http.controller';
+import { CommandOutcomesConsumer } from './devices/command-outcomes/command-outcomes.consumer';
 import { ConfigureDeviceHttpController } from './devices/configure-device/configure-device.http.controller';
 import { credentialProviders } from './devices/credentials/credentials.providers';
 import { DeviceCommandHandler } from './devices/device-commands/device-command.handler';
@@ -66,6 +67,7 @@ export class DeviceTwinModule {
         TwinProjection,
         DeviceEventsRelay,
         TelemetryConsumer,
+        CommandOutcomesConsumer,
         ...SEARCH_PROVIDERS,
         { provide: SEARCH_TWIN_TABLES, useExisting: TWIN_TABLES },
         ...GROUP_PROVIDERS,

@@ -30,12 +30,17 @@ export const Topics = {
   commandResponses: 'fleet.command-responses.v1',
 } as const;
 
-const eventTopic = (name: string, aggregate: string, schemas: string[]): TopicSpec => ({
+const eventTopic = (
+  name: string,
+  aggregate: string,
+  schemas: string[],
+  key = `${aggregate} id`,
+): TopicSpec => ({
   name,
   partitions: 6,
   retentionMs: -1,
   compacted: false,
-  key: `${aggregate} id`,
+  key,
   schemas,
   deadLetter: `${name}.dlt`,
   description: `Domain events of the ${aggregate} aggregate, relayed from the event store in commit order per stream.`,
@@ -56,7 +61,24 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
     'fleet.device.ConfigurationApplied',
     'fleet.device.FirmwareVersionChanged',
   ]),
-  eventTopic(Topics.commandEvents, 'command', []),
+  eventTopic(
+    Topics.commandEvents,
+    'command',
+    [
+      'fleet.command.CommandRequested',
+      'fleet.command.CommandQueued',
+      'fleet.command.CommandSent',
+      'fleet.command.CommandDelivered',
+      'fleet.command.CommandSucceeded',
+      'fleet.command.CommandFailed',
+      'fleet.command.CommandRetryScheduled',
+      'fleet.command.CommandExpired',
+      'fleet.command.CommandCancelled',
+      'fleet.command.CommandRefused',
+    ],
+    // A command is about one device: keyed like the device's other topics, for per-device order.
+    'device id',
+  ),
   eventTopic(Topics.campaignEvents, 'campaign', []),
   eventTopic(Topics.alertEvents, 'alert', []),
   {

@@ -21,8 +21,8 @@ export const operationBody = z
     arguments: z.string().max(255).optional(),
     attributes: z
       .object({
-        pmin: z.number().optional(),
-        pmax: z.number().optional(),
+        pmin: z.number().int().min(0).optional(),
+        pmax: z.number().int().min(0).optional(),
         gt: z.number().optional(),
         lt: z.number().optional(),
         st: z.number().optional(),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConcurrencyError, mapConcurrently, type EventMetadata } from '@fleet/core';
+import { ConcurrencyError, mapConcurrently, type CommandMetadata, type EventMetadata } from '@fleet/core';
 import { EVENT_STORE, type EventStore, type RecordedEvent, type Subscription } from '@fleet/event-store';
 import { PG_POOL } from '@fleet/platform';
 import {
@@ -140,12 +140,15 @@ export class CommandLedger implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-/** Exactly the metadata fields events keep (callers may pass a CommandMetadata with more). */
-const eventMetadata = (m: EventMetadata): EventMetadata => ({
+/**
+ * Exactly the metadata fields events keep. A request with no cause of its own (an operator's HTTP
+ * call) is caused by the request itself: its command metadata id, as in every other aggregate.
+ */
+const eventMetadata = (m: EventMetadata | CommandMetadata): EventMetadata => ({
   actor: m.actor,
   reason: m.reason,
   occurredAt: m.occurredAt,
   correlationId: m.correlationId,
-  causationId: m.causationId,
+  causationId: m.causationId ?? ('commandId' in m ? m.commandId : null),
   tenant: m.tenant,
 });
