@@ -140,7 +140,8 @@ export class IngestionHarness {
     });
     if (status !== 200 && status !== 201) throw new Error(`bulk provisioning answered ${status}`);
     const failed = body.results.filter((r) => !r.deviceId);
-    if (failed.length > 0) throw new Error(`bulk provisioning refused rows: ${JSON.stringify(failed.slice(0, 3))}`);
+    if (failed.length > 0)
+      throw new Error(`bulk provisioning refused rows: ${JSON.stringify(failed.slice(0, 3))}`);
     this.provisioned.push(...body.results.map((r) => r.deviceId));
     return body.results.map((r) => ({
       deviceId: r.deviceId,
