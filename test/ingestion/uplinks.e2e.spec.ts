@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import {
   chirpstackUplinkMessage,
+  encodeLorawanAnswer,
   encodeSenml,
   fleetwiseCompactV1,
+  LORAWAN_ANSWER_FPORT,
   ttsUplinkMessage,
 } from '@fleet/device-protocol';
-import { IngestionHarness, type ProvisionedDevice } from '../support/ingestion-harness';
+import {
+  IngestionHarness,
+  type CommandResponseRecord,
+  type ProvisionedDevice,
+} from '../support/ingestion-harness';
 
 const up = (id: string, kind = 'telemetry') => `fleet/v1/devices/${id}/up/${kind}`;
 
@@ -180,5 +186,80 @@ describe('ingestion: uplinks from devices and network servers', () => {
     }
     expect(counts).toEqual([2, 1]);
     expect(harness.telemetry.has(suspended.deviceId)).toBe(false);
+  });
+
+  it('publishes an observe notification on up/ack both as a command response and as telemetry', async () => {
+    const device = devices[3]!;
+    const client = await harness.connectDevice(device);
+    const notification = {
+      id: 'observe-1',
+      status: 'succeeded',
+      code: '2.05',
+      observation: 'observe-1',
+      values: [
+        { n: '/3/0/9', v: 58 },
+        { n: '/3303/0/5700', v: 19.5, u: 'Cel' },
+      ],
+    };
+    await client.publishAsync(up(device.deviceId, 'ack'), JSON.stringify(notification), { qos: 1 });
+    await harness.until(
+      () =>
+        harness.responses.some((r) => r.deviceId === device.deviceId) &&
+        harness.telemetry.has(device.deviceId),
+      15_000,
+      'the notification on both topics',
+    );
+    // The harness types only what every suite needs; the record holds all of CommandResponse.
+    const response = harness.responses.find((r) => r.deviceId === device.deviceId) as
+      (CommandResponseRecord & { messageId: string }) | undefined;
+    expect(response).toMatchObject({ commandId: 'observe-1', observation: 'observe-1', status: 'succeeded' });
+    expect(harness.telemetry.get(device.deviceId)).toEqual([
+      expect.objectContaining({
+        messageId: `${response?.messageId}:notification`,
+        source: 'mqtt',
+        batteryPercent: 58,
+        readings: [expect.objectContaining({ path: '/3303/0/5700', numberValue: 19.5, unit: 'Cel' })],
+      }),
+    ]);
+  });
+
+  it('maps a LoRaWAN answer frame to the command response of its tag, the uplink to telemetry', async () => {
+    const device = lora[0]!;
+    const before = harness.telemetry.get(device.deviceId)?.length ?? 0;
+    const chirpstack = await harness.connectAccount('ns-chirpstack');
+    const message = chirpstackUplinkMessage({
+      deduplicationId: randomUUID(),
+      time: Date.now(),
+      tenantId: 't1',
+      applicationId: randomUUID(),
+      devEui: device.devEui!,
+      fCnt: 43,
+      fPort: LORAWAN_ANSWER_FPORT,
+      data: encodeLorawanAnswer(4660, 'succeeded', '2.05', [{ path: '/3/0/9', value: 63 }]),
+      gateways: [{ gatewayId: 'gw-a', rssi: -99, snr: 5 }],
+      spreadingFactor: 7,
+      dr: 5,
+    });
+    await chirpstack.publishAsync(message.topic, message.payload, { qos: 1 });
+    await harness.until(
+      () =>
+        harness.responses.some((r) => r.deviceId === device.deviceId) &&
+        (harness.telemetry.get(device.deviceId)?.length ?? 0) > before,
+      15_000,
+      'the answer and its uplink',
+    );
+    expect(harness.responses.find((r) => r.deviceId === device.deviceId)).toMatchObject({
+      commandId: 'lorawan-tag:4660',
+      status: 'succeeded',
+      code: '2.05',
+      observation: null,
+      values: [expect.objectContaining({ path: '/3/0/9', numberValue: 63 })],
+    });
+    expect(harness.telemetry.get(device.deviceId)!.at(-1)).toMatchObject({
+      source: 'chirpstack',
+      frameCounter: 43,
+      rssi: -99,
+      readings: [],
+    });
   });
 });

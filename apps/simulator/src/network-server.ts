@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chirpstackUplinkMessage, codecForModel } from '@fleet/device-protocol';
+import {
+  chirpstackUplinkMessage,
+  codecForModel,
+  LORAWAN_ANSWER_FPORT,
+  LORAWAN_COMMAND_FPORT,
+  parseChirpstackDownlink,
+} from '@fleet/device-protocol';
 import type { DeviceModel } from './device/device-model';
+import { answerLorawanCommand, dueLorawanNotifications, type PendingAnswer } from './device/lorawan-commands';
 import { jittered, type Random } from './device/random';
 import { meterRecords, type PackRecord } from './device/senml-pack';
 import { eu868DataRate, spreadingFactorFor } from './device/telemetry-model';
@@ -30,6 +37,10 @@ interface LoraDevice {
   readonly record: DeviceRecord;
   frameCounter: number;
   sent: number;
+  /** Answers and notifications for the next uplinks, one per uplink. */
+  readonly answers: PendingAnswer[];
+  /** Whether a next uplink is scheduled (not once `maxMessages` are sent and nothing is left to answer). */
+  ticking: boolean;
 }
 
 /**
@@ -58,13 +69,26 @@ export class SimulatedNetworkServer {
       const devEui = (device.devEui ?? '').toLowerCase();
       const model = deviceModel(context, device, random, 'lora');
       const record = context.stats.add(device.deviceId, 'lorawan');
-      this.devices.set(devEui, { device, devEui, random, model, record, frameCounter: 0, sent: 0 });
+      this.devices.set(devEui, {
+        device,
+        devEui,
+        random,
+        model,
+        record,
+        frameCounter: 0,
+        sent: 0,
+        answers: [],
+        ticking: false,
+      });
     }
   }
 
   get done(): boolean {
     const max = this.context.settings.maxMessages;
-    return this.pending.size === 0 && [...this.devices.values()].every((d) => d.sent >= max);
+    return (
+      this.pending.size === 0 &&
+      [...this.devices.values()].every((d) => d.sent >= max && d.answers.length === 0)
+    );
   }
 
   /** Connects (retrying for the login timeout), then each device joins with a firmware frame. */
@@ -74,7 +98,7 @@ export class SimulatedNetworkServer {
     while (!(await this.connect()) && !this.stopped && Date.now() < deadline) await sleep(500);
     for (const lora of this.devices.values()) {
       this.uplink(lora, [{ path: '/3/0/3', value: lora.model.firmwareVersion }], lora.record.state);
-      this.timers.later(lora.random() * this.interval(lora), () => this.tick(lora));
+      this.schedule(lora, lora.random() * this.interval(lora));
     }
   }
 
@@ -136,22 +160,62 @@ export class SimulatedNetworkServer {
       this.timers.later(RECONNECT_MS, () => this.reconnect());
   }
 
-  private tick(lora: LoraDevice): void {
-    if (lora.sent >= this.context.settings.maxMessages) return;
-    lora.sent++;
-    this.uplink(lora, meterRecords(lora.model.measure()), lora.record.telemetry);
-    this.timers.later(this.interval(lora), () => this.tick(lora));
+  private schedule(lora: LoraDevice, delayMs: number): void {
+    lora.ticking = true;
+    this.timers.later(delayMs, () => this.tick(lora));
   }
 
-  /** Publishes one uplink event; its `time` goes to `sentTimes` once the broker has it. */
+  /**
+   * One uplink: a pending answer if there is one (class A devices answer with their next uplink),
+   * else a measurement while `maxMessages` allows. Answers do not count as messages.
+   */
+  private tick(lora: LoraDevice): void {
+    const answer = lora.answers.shift();
+    if (answer) this.sendAnswer(lora, answer);
+    else if (lora.sent < this.context.settings.maxMessages) {
+      lora.sent++;
+      this.uplink(lora, meterRecords(lora.model.measure()), lora.record.telemetry);
+      lora.answers.push(...dueLorawanNotifications(lora.model, Date.now()));
+    } else {
+      lora.ticking = false;
+      return;
+    }
+    this.schedule(lora, this.interval(lora));
+  }
+
+  private sendAnswer(lora: LoraDevice, answer: PendingAnswer): void {
+    const { counters } = this.context.stats;
+    this.publish(lora, LORAWAN_ANSWER_FPORT, answer.frame, () => {
+      lora.record.acks++;
+      counters[answer.notification ? 'notificationsSent' : 'acksSent']++;
+      if (!answer.reboot) return;
+      // The device restarts and, as after joining, reports its firmware first.
+      counters.reboots++;
+      lora.model.reboot();
+      this.uplink(lora, [{ path: '/3/0/3', value: lora.model.firmwareVersion }], lora.record.state);
+    });
+  }
+
+  /** Publishes one uplink event of the model's codec; its `time` goes to `sentTimes` once the broker has it. */
   private uplink(lora: LoraDevice, records: PackRecord[], sentTimes: number[]): void {
+    const time = lora.model.timestamp(Date.now());
+    const { fPort, bytes } = codecForModel(lora.device.model).encode(records);
+    this.publish(lora, fPort, bytes, () => sentTimes.push(time), time);
+  }
+
+  /** Publishes one ChirpStack uplink event; `onAcknowledged` runs once the broker has it. */
+  private publish(
+    lora: LoraDevice,
+    fPort: number,
+    bytes: Buffer,
+    onAcknowledged: () => void,
+    time = lora.model.timestamp(Date.now()),
+  ): void {
     const { link } = this;
     if (!link) {
       this.context.stats.counters.uplinksSkipped++;
       return;
     }
-    const time = lora.model.timestamp(Date.now());
-    const { fPort, bytes } = codecForModel(lora.device.model).encode(records);
     const { rssi, snr } = lora.model.readings;
     const spreadingFactor = spreadingFactorFor(snr);
     const { topic, payload } = chirpstackUplinkMessage({
@@ -176,18 +240,31 @@ export class SimulatedNetworkServer {
     });
     const qos = this.context.settings.qos;
     const work = this.context.stats.track(link.publish(topic, payload, qos), payload.length).then((ok) => {
-      if (ok) sentTimes.push(time);
+      if (ok) onAcknowledged();
     });
     this.pending.add(work);
     void work.finally(() => this.pending.delete(work));
   }
 
-  private onDownlink({ topic }: IncomingMessage): void {
+  /**
+   * A downlink ChirpStack would queue: counted; a command frame on the command port is answered
+   * with the device's next uplink (class A), which is scheduled if the device had stopped sending.
+   */
+  private onDownlink({ topic, payload }: IncomingMessage): void {
     const devEui = DOWNLINK_TOPIC.exec(topic)?.[1]?.toLowerCase();
     const lora = devEui === undefined ? undefined : this.devices.get(devEui);
     if (!lora) return;
-    // Class A: the device would get it after its next uplink; the simulator only counts it.
-    this.context.stats.counters.downlinks++;
+    const { counters } = this.context.stats;
+    counters.downlinks++;
     lora.record.downlinks++;
+    try {
+      const downlink = parseChirpstackDownlink(payload);
+      if (downlink.fPort !== LORAWAN_COMMAND_FPORT) return;
+      lora.answers.push(answerLorawanCommand(lora.model, downlink.data, Date.now()));
+    } catch {
+      counters.invalidDownlinks++;
+      return;
+    }
+    if (!lora.ticking && !this.stopped) this.schedule(lora, this.interval(lora));
   }
 }

@@ -4,11 +4,15 @@ import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import {
   chirpstackDownlink,
   decodeCommandResponse,
+  decodeLorawanAnswer,
   decodeNetworkServerUplink,
   decodeSenml,
   deviceTopic,
   encodeCommand,
   encodeDesiredConfiguration,
+  encodeLorawanCommand,
+  LORAWAN_ANSWER_FPORT,
+  LORAWAN_COMMAND_FPORT,
   parseChirpstackUplink,
   toDeviceTelemetry,
 } from '@fleet/device-protocol';
@@ -157,6 +161,35 @@ describe('FleetSimulator against the local broker', () => {
     const deadline = Date.now() + 5_000;
     while (simulator.device(id(5))?.downlinks === 0 && Date.now() < deadline) await sleep(20);
     expect(simulator.device(id(5))?.downlinks).toBe(1);
+  });
+
+  it('answers a LoRaWAN command frame with its next uplink, on the answer port', async () => {
+    const applicationId = simulator.settings.networkServer?.applicationId ?? DEFAULT_APPLICATION_ID;
+    const read = {
+      operation: 'read',
+      path: '/3/0/9',
+      value: null,
+      arguments: null,
+      attributes: null,
+      instanceValues: null,
+    } as const;
+    const { topic, payload } = chirpstackDownlink(
+      applicationId,
+      devEui,
+      LORAWAN_COMMAND_FPORT,
+      encodeLorawanCommand(4242, read),
+    );
+    await admin.publishAsync(topic, payload, { qos: 1 });
+
+    const event = await waitFor(
+      'answer uplink',
+      (m) =>
+        m.topic.endsWith(`/device/${devEui}/event/up`) &&
+        parseChirpstackUplink(m.topic, m.payload).fPort === LORAWAN_ANSWER_FPORT,
+    );
+    const answer = decodeLorawanAnswer(parseChirpstackUplink(event.topic, event.payload).frmPayload);
+    expect(answer).toMatchObject({ tag: 4242, status: 'succeeded', code: '2.05', notification: false });
+    expect(answer.values).toEqual([{ path: '/3/0/9', value: expect.any(Number) }]);
   });
 
   it('answers down/config with up/state reporting the new configuration', async () => {

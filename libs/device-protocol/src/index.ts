@@ -24,3 +24,7 @@ export * from './codecs/codec-registry';
 export { fleetwiseCompactV1 } from './codecs/fleetwise-compact-v1';
 export { senmlCborCodec } from './codecs/senml-cbor-codec';
 export * from './codecs/decode-network-server-uplink';
+export * from './operations';
+export * from './lorawan/command-frame';
+export * from './lorawan/answer-frame';
+export * from './lorawan/regional-parameters';

@@ -28,6 +28,45 @@ export function findResource(path: string): ResourceDefinition | undefined {
   });
 }
 
+/** R, RW: a device can report it, and a server read or observe it. */
+export function isReadable(definition: ResourceDefinition): boolean {
+  return definition.operations.includes('R');
+}
+
+export function isWritable(definition: ResourceDefinition): boolean {
+  return definition.operations.includes('W');
+}
+
+export function isExecutable(definition: ResourceDefinition): boolean {
+  return definition.operations === 'E';
+}
+
+/** Object ids with at least one resource in the registry. */
+const KNOWN_OBJECTS = new Set(LWM2M_RESOURCES.map((d) => Number(d.pattern.split('/')[1])));
+
+export function isKnownObject(objectId: number): boolean {
+  return KNOWN_OBJECTS.has(objectId);
+}
+
+/** Whether `/object/instance` names an instance the registry covers (any, for multi-instance objects). */
+export function isKnownInstance(objectId: number, instanceId: number): boolean {
+  return LWM2M_RESOURCES.some((d) => {
+    const [, object, instance] = d.pattern.split('/');
+    return Number(object) === objectId && (instance === '*' || Number(instance) === instanceId);
+  });
+}
+
+/**
+ * Multi-instance objects (IPSO sensors) have `*` instances in the registry; the others have the
+ * single instance 0, which a server can neither create nor delete.
+ */
+export function isMultiInstanceObject(objectId: number): boolean {
+  return LWM2M_RESOURCES.some((d) => {
+    const [, object, instance] = d.pattern.split('/');
+    return Number(object) === objectId && instance === '*';
+  });
+}
+
 export function findConfigurationResource(key: string): ResourceDefinition | undefined {
   return LWM2M_RESOURCES.find((d) => d.becomes.kind === 'configuration' && d.becomes.key === key);
 }
@@ -45,6 +84,12 @@ export function checkResourceValue(
     throw rejected('malformed', `${quote(path)} is not an LwM2M resource path /object/instance/resource`);
   const definition = findResource(path);
   if (!definition) throw rejected('unknown-path', `${path}: unknown path (not a resource Fleetwise knows)`);
+  // Reboot, factory reset, update...: a device has nothing to report there.
+  if (!isReadable(definition))
+    throw rejected(
+      'unknown-path',
+      `${path}: ${definition.name} is executable, not readable: it has no value`,
+    );
   checkValue(path, definition, value);
   if (unit !== null && definition.unit !== undefined && unit !== definition.unit) {
     throw rejected('wrong-unit', `${path}: unit ${quote(unit)} where ${quote(definition.unit)} was expected`);
@@ -55,6 +100,8 @@ export function checkResourceValue(
 /** @throws UplinkRejectedError when `value` does not fit the type, range or allowed values */
 export function checkValue(label: string, definition: ResourceDefinition, value: ResourceValue): void {
   const { type, min, max } = definition;
+  if (type === 'none')
+    throw rejected('wrong-type', `${label}: ${definition.name} is executable and takes no value`);
   const actual = typeof value;
   const expected = type === 'integer' ? 'number' : type;
   if (actual !== expected)

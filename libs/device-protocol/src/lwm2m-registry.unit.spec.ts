@@ -2,7 +2,13 @@ import {
   checkResourceValue,
   findConfigurationResource,
   findResource,
+  isExecutable,
+  isKnownInstance,
+  isKnownObject,
+  isMultiInstanceObject,
+  isReadable,
   isResourcePath,
+  isWritable,
 } from './lwm2m-registry';
 import { LWM2M_RESOURCES } from './lwm2m-resources';
 import { rejectionOf } from './rejection.test-support';
@@ -79,5 +85,64 @@ describe('LwM2M registry', () => {
     expect(rejectionOf(() => checkResourceValue('/3/0/3', 'v'.repeat(65), null)).reason).toBe(
       '/3/0/3: 65 characters exceed the maximum 64',
     );
+  });
+
+  it('given the device-management resources, when looked up, then each has its LwM2M operations and type', () => {
+    const of = (path: string) => {
+      const definition = findResource(path);
+      return definition && [definition.operations, definition.type];
+    };
+
+    expect(of('/1/0/1')).toEqual(['RW', 'integer']);
+    expect(of('/1/0/2')).toEqual(['RW', 'integer']);
+    expect(of('/1/0/3')).toEqual(['RW', 'integer']);
+    expect(of('/1/0/8')).toEqual(['E', 'none']);
+    for (const path of ['/3/0/0', '/3/0/1', '/3/0/2', '/3/0/3']) expect(of(path)).toEqual(['R', 'string']);
+    expect(of('/3/0/4')).toEqual(['E', 'none']);
+    expect(of('/3/0/5')).toEqual(['E', 'none']);
+    expect(of('/3/0/9')).toEqual(['R', 'number']);
+    expect(of('/5/0/1')).toEqual(['RW', 'string']);
+    expect(of('/5/0/2')).toEqual(['E', 'none']);
+    expect(of('/5/0/3')).toEqual(['R', 'integer']);
+    expect(of('/5/0/5')).toEqual(['R', 'integer']);
+    expect(of('/3303/4/5700')).toEqual(['R', 'number']);
+  });
+
+  it('given every registry entry, when classified, then configuration is read-write and readings read-only', () => {
+    for (const definition of LWM2M_RESOURCES) {
+      if (definition.becomes.kind === 'configuration') expect(definition.operations).toBe('RW');
+      if (definition.type === 'none') expect(definition.operations).toBe('E');
+      expect(isReadable(definition) || isExecutable(definition)).toBe(true);
+    }
+    expect(isWritable(findResource('/26241/0/2')!)).toBe(true);
+    expect(isWritable(findResource('/3/0/9')!)).toBe(false);
+  });
+
+  it('given objects and instances, when asked, then the registry knows which exist and which are multi-instance', () => {
+    expect([1, 3, 4, 5, 6, 3303, 26241, 26242].every(isKnownObject)).toBe(true);
+    expect(isKnownObject(9)).toBe(false);
+    expect(isKnownInstance(3, 0)).toBe(true);
+    expect(isKnownInstance(3, 1)).toBe(false);
+    expect(isKnownInstance(3303, 7)).toBe(true);
+    expect(isMultiInstanceObject(3303)).toBe(true);
+    expect(isMultiInstanceObject(3)).toBe(false);
+  });
+
+  it.each(['/3/0/4', '/3/0/5', '/1/0/8', '/5/0/2'])(
+    'given an uplink value for the executable %s, when checked, then it is refused as not readable',
+    (path) => {
+      expect(rejectionOf(() => checkResourceValue(path, 1, null))).toMatchObject({
+        code: 'unknown-path',
+        reason: expect.stringMatching(
+          new RegExp(`^${path}: .+ is executable, not readable: it has no value$`),
+        ),
+      });
+    },
+  );
+
+  it('given uplink values of the newly known read and read-write resources, when checked, then they are accepted', () => {
+    expect(() => checkResourceValue('/1/0/1', 86_400, 's')).not.toThrow();
+    expect(() => checkResourceValue('/3/0/0', 'Acme', null)).not.toThrow();
+    expect(() => checkResourceValue('/5/0/1', 'https://fw.example.com/a.bin', null)).not.toThrow();
   });
 });

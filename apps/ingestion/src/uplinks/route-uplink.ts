@@ -1,8 +1,12 @@
 import {
+  checkResourceValue,
   decodeCommandResponse,
+  decodeLorawanAnswer,
   decodeNetworkServerUplink,
   decodeSenml,
   linkQualityOf,
+  LORAWAN_ANSWER_FPORT,
+  lorawanAnswerResponse,
   parseChirpstackUplink,
   parseDeviceTopic,
   parseTtsUplink,
@@ -12,6 +16,7 @@ import {
   type CommandResponse,
   type DeviceTelemetry,
   type NetworkServerUplink,
+  type ResolvedRecord,
 } from '@fleet/device-protocol';
 import { refusalOf, type DeviceAccess, type Refusal } from '../device-access/device-access';
 
@@ -31,6 +36,11 @@ export type UplinkOutcome =
       readonly receivedAt: number;
       readonly messageId: string;
       readonly response: CommandResponse;
+      /**
+       * Also published as telemetry: an observe notification's values (they are measurements
+       * like any other), and a LoRaWAN answer uplink's link quality. Null for plain answers.
+       */
+      readonly telemetry: DeviceTelemetry | null;
     }
   | { readonly kind: 'refused'; readonly refusal: Refusal; readonly deviceId: string }
   | {
@@ -61,12 +71,15 @@ export function routeUplink(raw: RawUplink, directory: UplinkDirectory, newId: (
       if (refusal) return { kind: 'refused', refusal, deviceId: device.deviceId };
       const options = { now: raw.receivedAt, contentType: raw.contentType };
       if (device.kind === 'ack') {
+        const response = decodeCommandResponse(raw.payload, options);
+        const messageId = newId();
+        const context = { deviceId: device.deviceId, receivedAt: raw.receivedAt, source: 'mqtt' as const };
         return {
           kind: 'command-response',
-          deviceId: device.deviceId,
-          receivedAt: raw.receivedAt,
-          messageId: newId(),
-          response: decodeCommandResponse(raw.payload, options),
+          ...context,
+          messageId,
+          response,
+          telemetry: notificationTelemetry(response, { ...context, messageId: `${messageId}:notification` }),
         };
       }
       const telemetry = toDeviceTelemetry(decodeSenml(raw.payload, options), {
@@ -90,6 +103,7 @@ export function routeUplink(raw: RawUplink, directory: UplinkDirectory, newId: (
       return { kind: 'refused', refusal: refusal ?? 'unknown-device', deviceId: `deveui:${uplink.devEui}` };
     }
     deviceId = access.deviceId;
+    if (uplink.fPort === LORAWAN_ANSWER_FPORT) return lorawanAnswer(uplink, access.deviceId, network);
     const telemetry = toDeviceTelemetry(decodeNetworkServerUplink(uplink, access.model), {
       deviceId: access.deviceId,
       messageId: uplink.messageId,
@@ -101,6 +115,63 @@ export function routeUplink(raw: RawUplink, directory: UplinkDirectory, newId: (
   } catch (error) {
     return { kind: 'dead-letter', error: asRejection(error), deviceId, source };
   }
+}
+
+/**
+ * An observe notification's values as telemetry, through the same mapping as `up/telemetry` (so
+ * battery, RSSI and firmware fill their fields). A notification may carry resources the registry
+ * does not know (an observed object returns all of its resources): those stay in the command
+ * response only. Null for anything but a notification, or one with nothing the registry knows.
+ */
+function notificationTelemetry(
+  response: CommandResponse,
+  context: Parameters<typeof toDeviceTelemetry>[1],
+): DeviceTelemetry | null {
+  if (response.observation === null || response.status !== 'succeeded') return null;
+  const values = registryValues(response.values);
+  return values.length === 0 ? null : toDeviceTelemetry(values, context);
+}
+
+function registryValues(records: readonly ResolvedRecord[]): ResolvedRecord[] {
+  return records.filter((record) => {
+    try {
+      checkResourceValue(record.path, record.value, record.unit);
+      return true;
+    } catch (error) {
+      if (error instanceof UplinkRejectedError) return false;
+      throw error;
+    }
+  });
+}
+
+/**
+ * A LoRaWAN answer frame: the command response (`lorawan-tag:<tag>`, the network server's
+ * message id), and a telemetry record for the uplink itself (link quality, frame counter; a
+ * notification's values too), as every uplink of a LoRaWAN device counts as telemetry.
+ */
+function lorawanAnswer(
+  uplink: NetworkServerUplink,
+  deviceId: string,
+  network: 'chirpstack' | 'tts',
+): UplinkOutcome {
+  const answer = decodeLorawanAnswer(uplink.frmPayload);
+  const response = lorawanAnswerResponse(answer);
+  const values = answer.notification ? registryValues(response.values) : [];
+  const telemetry = toDeviceTelemetry(values, {
+    deviceId,
+    messageId: uplink.messageId,
+    receivedAt: uplink.receivedAt,
+    source: network,
+    link: linkQualityOf(uplink),
+  });
+  return {
+    kind: 'command-response',
+    deviceId,
+    receivedAt: uplink.receivedAt,
+    messageId: uplink.messageId,
+    response,
+    telemetry,
+  };
 }
 
 /** By prefix only: the parsers then say precisely what is wrong with the rest of the topic. */

@@ -1,6 +1,10 @@
 import { ValidationError } from '@fleet/core';
+import { z } from 'zod';
 import { chirpstackDownlinkTopic, ttsDownlinkTopic, type TtsDeviceAddress } from '../topics';
-import { MAX_FRM_PAYLOAD_BYTES } from './network-server-uplink';
+import { rejected } from '../errors';
+import { parsePayload } from '../payload';
+import { zodReason } from '../zod-reason';
+import { base64Schema, devEuiSchema, MAX_FRM_PAYLOAD_BYTES } from './network-server-uplink';
 
 /** A downlink for ChirpStack's MQTT integration to enqueue. */
 export function chirpstackDownlink(
@@ -19,6 +23,24 @@ export function chirpstackDownlink(
     data: Buffer.from(bytes).toString('base64'),
   };
   return { topic, payload: Buffer.from(JSON.stringify(body)) };
+}
+
+const chirpstackDownlinkSchema = z.object({
+  devEui: devEuiSchema,
+  confirmed: z.boolean().default(false),
+  fPort: z.number().int().min(1).max(223),
+  data: base64Schema.default(Buffer.alloc(0)),
+});
+export type ChirpstackDownlink = z.infer<typeof chirpstackDownlinkSchema>;
+
+/**
+ * The network-server side of {@link chirpstackDownlink} (the simulator plays ChirpStack).
+ * @throws UplinkRejectedError `malformed`
+ */
+export function parseChirpstackDownlink(payload: Uint8Array): ChirpstackDownlink {
+  const parsed = chirpstackDownlinkSchema.safeParse(parsePayload(payload, 'application/json').data);
+  if (!parsed.success) throw rejected('malformed', `invalid chirpstack downlink: ${zodReason(parsed.error)}`);
+  return parsed.data;
 }
 
 export type TtsPriority = 'LOWEST' | 'LOW' | 'BELOW_NORMAL' | 'NORMAL' | 'ABOVE_NORMAL' | 'HIGH' | 'HIGHEST';

@@ -1,4 +1,5 @@
-import { chirpstackDownlink, ttsDownlink } from './downlinks';
+import { rejectionOf } from '../rejection.test-support';
+import { chirpstackDownlink, parseChirpstackDownlink, ttsDownlink } from './downlinks';
 
 const applicationId = '17c82e96-be03-4f38-aef3-f83d48582d97';
 
@@ -41,5 +42,25 @@ describe('network-server downlinks', () => {
     expect(() => chirpstackDownlink(applicationId, '0101010101010101', fPort, Buffer.alloc(size))).toThrow(
       message,
     );
+  });
+
+  it('given a ChirpStack downlink, when the network server parses it, then devEui, fPort and bytes come back', () => {
+    const { payload } = chirpstackDownlink(applicationId, '0101010101010101', 10, Buffer.from([0xbe, 0xef]));
+
+    expect(parseChirpstackDownlink(payload)).toEqual({
+      devEui: '0101010101010101',
+      confirmed: false,
+      fPort: 10,
+      data: Buffer.from([0xbe, 0xef]),
+    });
+  });
+
+  it('given a ChirpStack downlink without a port, when parsed, then it is refused', () => {
+    expect(
+      rejectionOf(() => parseChirpstackDownlink(Buffer.from('{"devEui":"0101010101010101"}'))),
+    ).toMatchObject({
+      code: 'malformed',
+      reason: expect.stringContaining('invalid chirpstack downlink: fPort'),
+    });
   });
 });

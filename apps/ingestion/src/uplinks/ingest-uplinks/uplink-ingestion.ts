@@ -141,13 +141,22 @@ export class UplinkIngestion implements OnApplicationBootstrap, OnApplicationShu
           this.avro(outcome.deviceId, 'fleet.telemetry.DeviceTelemetry', outcome.telemetry),
           done,
         );
-      case 'command-response':
+      case 'command-response': {
         this.outcomes.inc({ outcome: 'accepted', reason: 'command-response' });
-        return this.batcher.add(
+        // A notification is also telemetry: the message is settled once both records are on Kafka.
+        const { telemetry } = outcome;
+        const settle = telemetry ? afterCalls(2, done) : done;
+        this.batcher.add(
           this.config.COMMAND_RESPONSES_TOPIC,
           this.avro(outcome.deviceId, 'fleet.telemetry.CommandResponse', toResponseRecord(outcome)),
-          done,
+          settle,
         );
+        if (telemetry) {
+          const record = this.avro(outcome.deviceId, 'fleet.telemetry.DeviceTelemetry', telemetry);
+          this.batcher.add(this.config.TELEMETRY_TOPIC, record, settle);
+        }
+        return;
+      }
     }
   }
 
@@ -197,5 +206,13 @@ function toResponseRecord(outcome: Extract<UplinkOutcome, { kind: 'command-respo
       booleanValue: typeof v.value === 'boolean' ? v.value : null,
       unit: v.unit,
     })),
+  };
+}
+
+/** Runs `then` on the `count`-th call. */
+function afterCalls(count: number, then: () => void): () => void {
+  let left = count;
+  return () => {
+    if (--left === 0) then();
   };
 }
