@@ -3,6 +3,7 @@ import { ApiError, FleetApi, UnreachableError } from './api-client';
 import { EXIT_FAILURE, EXIT_USAGE, usageError, type CliFactory } from './cli';
 import { registerDeviceCommands } from './commands/device';
 import { registerDevicesCommands } from './commands/devices';
+import { registerFuotaCommands } from './commands/fuota-fragment';
 import { issueSupportToken, NoTokenError, TOKEN_HELP } from './token';
 
 export const DEFAULT_URL = 'http://127.0.0.1:3001';
@@ -39,7 +40,8 @@ Examples:
   fleetctl device show meter-42
   fleetctl device history meter-42 --type DesiredConfigurationChanged --from 2025-03-01 --all
   fleetctl device state meter-42 --at 2025-03-01T12:00:00Z
-  fleetctl devices find --status active --battery-below 20 --sort lastSeenAt --order asc`,
+  fleetctl devices find --status active --battery-below 20 --sort lastSeenAt --order asc
+  fleetctl fuota fragment --size 50 --redundancy 10% firmware.bin`,
     );
 
   const cli: CliFactory = (command) => {
@@ -60,6 +62,7 @@ Examples:
   };
   registerDeviceCommands(program, cli);
   registerDevicesCommands(program, cli);
+  registerFuotaCommands(program, io);
   return program;
 }
 

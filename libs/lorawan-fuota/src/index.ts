@@ -1,0 +1,11 @@
+export * from './fec/matrix';
+export * from './fec/encoder';
+export * from './fec/decoder';
+export * from './fec/channel';
+export type { PackageCodec } from './packages/package-codec';
+export * from './packages/fragmentation';
+export * from './packages/multicast-setup';
+export * from './packages/clock-sync';
+export * from './planner/eu868';
+export * from './planner/airtime-planner';
+export * from './planner/redundancy';
