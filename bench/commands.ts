@@ -291,7 +291,8 @@ async function dispatchHistogram(harness: DispatcherHarness): Promise<Buckets> {
   const text = await fetch(`${harness.dispatcher.url}/metrics`).then((r) => r.text());
   const buckets: Buckets = new Map();
   for (const line of text.split('\n')) {
-    const match = /^fleet_command_dispatch_seconds_bucket\{le="([^"]+)"\} (\d+)/.exec(line);
+    if (!line.startsWith('fleet_command_dispatch_seconds_bucket{')) continue;
+    const match = /le="([^"]+)".*\} (\d+)/.exec(line);
     if (match) buckets.set(match[1] === '+Inf' ? Infinity : Number(match[1]), Number(match[2]));
   }
   return buckets;

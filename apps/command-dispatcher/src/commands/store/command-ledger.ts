@@ -91,7 +91,10 @@ export class CommandLedger implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async decideOne(decision: Decision): Promise<Decided> {
-    let state = decision.known ?? (await this.load(decision.commandId));
+    // A new command's stream does not exist yet: no read needed (if it does, the append says so).
+    let state =
+      decision.known ??
+      (decision.command.type === 'RequestCommand' ? initialCommandState : await this.load(decision.commandId));
     for (let attempt = 1; ; attempt++) {
       const events = decideCommand(decision.command, state);
       if (events.length === 0) return { state, events };
