@@ -80,7 +80,8 @@ export class DispatcherHarness {
   async restartDispatcher(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     await this.dispatcher.stop(signal);
     this.dispatcher = new ServiceProcess('command-dispatcher', this.dispatcher.port, this.dispatcherEnv);
-    await this.dispatcher.start();
+    // After a kill -9 its consumer groups only rebalance once the dead member's session (30 s) times out.
+    await this.dispatcher.start(90_000);
   }
 
   async stop(): Promise<void> {

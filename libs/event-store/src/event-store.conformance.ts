@@ -1,4 +1,5 @@
 import { ConcurrencyError } from '@fleet/core';
+import { registerAppendManyTests } from './conformance/append-many.conformance';
 import { registerBatchSubscriptionTests } from './conformance/batch.conformance';
 import { registerConcurrencyTest } from './conformance/concurrency.conformance';
 import {
@@ -170,5 +171,6 @@ export function describeEventStoreConformance(name: string, factory: Conformance
     registerSubscriptionTests(current);
     registerBatchSubscriptionTests(current);
     registerConcurrencyTest(current);
+    registerAppendManyTests(current);
   });
 }

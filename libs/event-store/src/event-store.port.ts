@@ -1,4 +1,4 @@
-import type { EventMetadata } from '@fleet/core';
+import type { ConcurrencyError, EventMetadata } from '@fleet/core';
 
 /** Expected state of a stream for an append (optimistic concurrency). */
 export type ExpectedRevision =
@@ -37,6 +37,18 @@ export interface RecordedEvent extends EventToAppend {
   /** When the store recorded it (ISO-8601). */
   readonly recordedAt: string;
 }
+
+/** One append of {@link EventStore.appendMany}. */
+export interface StreamAppend {
+  readonly stream: string;
+  readonly events: readonly EventToAppend[];
+  readonly expected: ExpectedRevision;
+}
+
+/** How one append of a batch went: appended, or refused because the stream was not as expected. */
+export type AppendOutcome =
+  | { readonly ok: true; readonly result: AppendResult }
+  | { readonly ok: false; readonly error: ConcurrencyError };
 
 export interface AppendResult {
   /** Revision of the last appended event; use it as the expected revision of the next append. */
@@ -127,6 +139,13 @@ export interface Subscription {
 export interface EventStore {
   /** @throws ConcurrencyError when `expected` does not match the stream's state. */
   append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Appends to many streams at once, each with its own expected revision: an append whose stream is
+   * not as expected is refused (its outcome says so) without affecting the others. The PostgreSQL
+   * adapter writes the batch in one transaction (one commit for all); outcomes keep the input order.
+   * @throws anything but a concurrency conflict, in which case nothing of the batch may be stored
+   */
+  appendMany(appends: readonly StreamAppend[]): Promise<AppendOutcome[]>;
   /**
    * Events of one stream in revision order, optionally filtered (see `ReadStreamOptions`); an empty
    * array when the stream does not exist, or when nothing matches: an existence check is then a read

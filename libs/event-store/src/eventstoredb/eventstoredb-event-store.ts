@@ -13,9 +13,10 @@ import {
   type AppendExpectedRevision,
   type RecordedEvent as EsdbRecordedEvent,
 } from '@eventstore/db-client';
-import { ConcurrencyError, ValidationError, type EventMetadata } from '@fleet/core';
+import { ConcurrencyError, mapConcurrently, ValidationError, type EventMetadata } from '@fleet/core';
 import {
   comparePositions,
+  type AppendOutcome,
   type AppendResult,
   type EventStore,
   type EventToAppend,
@@ -25,6 +26,7 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
+  type StreamAppend,
   type Subscription,
 } from '../event-store.port';
 import { describeExpected } from '../shared/retry';
@@ -86,6 +88,18 @@ export class EventStoreDbEventStore implements EventStore {
       const actual = error.actualVersion === NO_STREAM ? 'no_stream' : error.actualVersion.toString();
       throw new ConcurrencyError(stream, describeExpected(expected), actual);
     }
+  }
+
+  /** EventStoreDB has no multi-stream transaction: the appends go side by side, each on its own. */
+  appendMany(appends: readonly StreamAppend[]): Promise<AppendOutcome[]> {
+    return mapConcurrently(appends, 16, async ({ stream, events, expected }): Promise<AppendOutcome> => {
+      try {
+        return { ok: true, result: await this.append(stream, events, expected) };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        return { ok: false, error };
+      }
+    });
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

@@ -1,6 +1,7 @@
 import { ConcurrencyError, ConflictError, ValidationError } from '@fleet/core';
 import type { ClientBase, Pool } from 'pg';
 import type {
+  AppendOutcome,
   AppendResult,
   EventStore,
   EventToAppend,
@@ -10,6 +11,7 @@ import type {
   ReadStreamOptions,
   RecordedEvent,
   SubscribeOptions,
+  StreamAppend,
   Subscription,
 } from '../event-store.port';
 import { describeExpected } from '../shared/retry';
@@ -90,6 +92,36 @@ export class PostgresEventStore implements EventStore {
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
     return this.appendWith(this.pool, stream, events, expected);
+  }
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendOutcome[]> {
+    if (appends.length === 0) return [];
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      // In stream order, so that two batches touching the same streams lock them in the same order.
+      const order = appends
+        .map((_, i) => i)
+        .sort((a, b) => (appends[a]!.stream < appends[b]!.stream ? -1 : 1));
+      const outcomes = new Array<AppendOutcome>(appends.length);
+      for (const i of order) {
+        const { stream, events, expected } = appends[i]!;
+        try {
+          outcomes[i] = { ok: true, result: await this.appendWith(client, stream, events, expected) };
+        } catch (error) {
+          // A conflict changes nothing (the statement matched no row); anything else aborts the batch.
+          if (!(error instanceof ConcurrencyError)) throw error;
+          outcomes[i] = { ok: false, error };
+        }
+      }
+      await client.query('commit');
+      return outcomes;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   /**

@@ -79,9 +79,39 @@ export class CommandLedger implements OnApplicationBootstrap, OnModuleDestroy {
     return decided!;
   }
 
-  /** Decides and appends each (concurrently, each on its own stream), then saves the rows in one write. */
+  /**
+   * Decides on each, appends all that decided something in one batch (one commit), then saves the
+   * rows in one write. A command that moved on meanwhile is loaded again and decided alone.
+   */
   async decideAll(decisions: readonly Decision[]): Promise<Decided[]> {
-    const results = await mapConcurrently(decisions, APPEND_CONCURRENCY, (d) => this.decideOne(d));
+    if (decisions.length === 0) return [];
+    const states = await mapConcurrently(decisions, APPEND_CONCURRENCY, (d) => this.stateFor(d));
+    const planned = decisions.map((d, i) => ({
+      decision: d,
+      state: states[i]!,
+      events: decideCommand(d.command, states[i]!),
+    }));
+    const toAppend = planned.filter((p) => p.events.length > 0);
+    const outcomes = await this.store.appendMany(
+      toAppend.map(({ decision, state, events }) => ({
+        stream: commandStream(decision.commandId),
+        events: this.toAppend(events, decision.metadata),
+        expected: state.version === 0 ? 'no_stream' : BigInt(state.version - 1),
+      })),
+    );
+    const retried = new Map<Decision, Decided>();
+    await mapConcurrently(
+      toAppend.filter((_, i) => !outcomes[i]!.ok),
+      APPEND_CONCURRENCY,
+      async (p) => void retried.set(p.decision, await this.decideOne({ ...p.decision, known: undefined })),
+    );
+    const results = planned.map(
+      (p): Decided =>
+        retried.get(p.decision) ??
+        (p.events.length > 0
+          ? { state: p.events.reduce(evolveCommand, p.state), events: p.events }
+          : { state: p.state, events: [] }),
+    );
     const changed = results.filter((r) => r.events.length > 0 && r.state.status !== 'none');
     await this.rows.save(
       changed.map((r) => r.state as RequestedCommand),
@@ -90,23 +120,31 @@ export class CommandLedger implements OnApplicationBootstrap, OnModuleDestroy {
     return results;
   }
 
-  private async decideOne(decision: Decision): Promise<Decided> {
+  /** What a decision starts from: the caller's state, nothing for a new command, else its stream. */
+  private async stateFor(decision: Decision): Promise<CommandState> {
+    if (decision.known) return decision.known;
     // A new command's stream does not exist yet: no read needed (if it does, the append says so).
-    let state =
-      decision.known ??
-      (decision.command.type === 'RequestCommand' ? initialCommandState : await this.load(decision.commandId));
+    return decision.command.type === 'RequestCommand' ? initialCommandState : this.load(decision.commandId);
+  }
+
+  private toAppend(events: readonly CommandEvent[], metadata: EventMetadata) {
+    return events.map((e) => ({
+      id: randomUUID(),
+      type: e.type,
+      data: e.data as unknown as Record<string, unknown>,
+      metadata: eventMetadata(metadata),
+    }));
+  }
+
+  private async decideOne(decision: Decision): Promise<Decided> {
+    let state = await this.stateFor(decision);
     for (let attempt = 1; ; attempt++) {
       const events = decideCommand(decision.command, state);
       if (events.length === 0) return { state, events };
       try {
         await this.store.append(
           commandStream(decision.commandId),
-          events.map((e) => ({
-            id: randomUUID(),
-            type: e.type,
-            data: e.data as unknown as Record<string, unknown>,
-            metadata: eventMetadata(decision.metadata),
-          })),
+          this.toAppend(events, decision.metadata),
           state.version === 0 ? 'no_stream' : BigInt(state.version - 1),
         );
         return { state: events.reduce(evolveCommand, state), events };
