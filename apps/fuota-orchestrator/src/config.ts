@@ -2,8 +2,10 @@ import { loadServiceConfig } from '@fleet/platform';
 
 export const FUOTA_ORCHESTRATOR_PORT = 3003;
 
-/** fuota-orchestrator reads only the platform keys for now (see libs/platform and libs/auth). */
+/** fuota-orchestrator's own keys: none yet beside the platform keys (see libs/platform and libs/auth). */
+export const fuotaOrchestratorKeys = {};
+
 export const loadFuotaOrchestratorConfig = (env: NodeJS.ProcessEnv = process.env) =>
-  loadServiceConfig('fuota-orchestrator', FUOTA_ORCHESTRATOR_PORT, {}, env);
+  loadServiceConfig('fuota-orchestrator', FUOTA_ORCHESTRATOR_PORT, fuotaOrchestratorKeys, env);
 
 export type FuotaOrchestratorConfig = ReturnType<typeof loadFuotaOrchestratorConfig>;

@@ -8,7 +8,7 @@ export const INGESTION_PORT = 3005;
 const count = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
-const ingestionKeys = {
+export const ingestionKeys = {
   TELEMETRY_TOPIC: z.string().default(Topics.telemetry).describe('topic of decoded device readings'),
   COMMAND_RESPONSES_TOPIC: z
     .string()

@@ -65,6 +65,18 @@ export const platformConfigSchema = z.object({
     .describe('MQTT username, default fleet-platform'),
   /** Required in production; in development it is read from .local/mosquitto/credentials.json. */
   MQTT_PASSWORD: z.string().min(1).optional().describe('MQTT password (development: from .local/mosquitto)'),
+  /**
+   * Longest orderly shutdown after SIGTERM (stop intake, finish in-flight work, commit offsets,
+   * close connections); past it the service exits 1. Keep it below Kubernetes'
+   * terminationGracePeriodSeconds minus the preStop delay (deploy/kubernetes).
+   */
+  SHUTDOWN_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(600_000)
+    .default(25_000)
+    .describe('longest orderly shutdown after SIGTERM before exiting 1, default 25000'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
     .default('info')

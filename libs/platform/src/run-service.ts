@@ -6,7 +6,10 @@ import type { PlatformConfig } from './platform.config';
  * A service's `main`: validate its configuration once, boot its module, exit 1 with a readable
  * message (naming each bad configuration key) when either fails.
  */
-export function runService<TConfig extends Pick<PlatformConfig, 'HTTP_PORT' | 'HTTP_HOST'>>(
+export function runService<
+  TConfig extends Pick<PlatformConfig, 'HTTP_PORT' | 'HTTP_HOST'> &
+    Partial<Pick<PlatformConfig, 'SHUTDOWN_TIMEOUT_MS'>>,
+>(
   service: string,
   loadConfig: () => TConfig,
   module: (config: TConfig) => DynamicModule,
@@ -18,6 +21,7 @@ export function runService<TConfig extends Pick<PlatformConfig, 'HTTP_PORT' | 'H
       service,
       port: config.HTTP_PORT,
       host: config.HTTP_HOST,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       ...options,
     });
   };

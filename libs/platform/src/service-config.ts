@@ -4,16 +4,15 @@ import { type z } from 'zod';
 import { platformConfigSchema } from './platform.config';
 
 /**
- * Loads a service's configuration once, at start-up: the platform keys (with the service's own
- * HTTP port as default) plus its own keys. Throws a message naming every bad key.
+ * The schema of a service's environment: the platform keys (with the service's own HTTP port as
+ * default), the auth keys and its own keys. Exported so that deployment manifests are generated
+ * from the very schema the service validates (scripts/manifests.ts).
  */
-export function loadServiceConfig<TExtra extends z.ZodRawShape>(
-  service: string,
+export function serviceConfigSchema<TExtra extends z.ZodRawShape>(
   defaultPort: number,
   extra: TExtra = {} as TExtra,
-  env: NodeJS.ProcessEnv = process.env,
 ) {
-  const schema = platformConfigSchema
+  return platformConfigSchema
     .extend({ HTTP_PORT: platformConfigSchema.shape.HTTP_PORT.default(defaultPort) })
     .extend(authEnvSchema.shape)
     .extend(extra)
@@ -27,5 +26,17 @@ export function loadServiceConfig<TExtra extends z.ZodRawShape>(
         });
       }
     });
-  return loadConfig(schema, env, service);
+}
+
+/**
+ * Loads a service's configuration once, at start-up (see {@link serviceConfigSchema}). Throws a
+ * message naming every bad key.
+ */
+export function loadServiceConfig<TExtra extends z.ZodRawShape>(
+  service: string,
+  defaultPort: number,
+  extra: TExtra = {} as TExtra,
+  env: NodeJS.ProcessEnv = process.env,
+) {
+  return loadConfig(serviceConfigSchema(defaultPort, extra), env, service);
 }
