@@ -5,3 +5,4 @@ export * from './command-metadata';
 export * from './service-config';
 export * from './run-service';
 export * from './mqtt-credentials';
+export * from './leader-lease';

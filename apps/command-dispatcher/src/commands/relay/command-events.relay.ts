@@ -2,7 +2,8 @@ import type { AvroCodec } from '@fleet/contracts';
 import { EVENT_STORE, type EventStore } from '@fleet/event-store';
 import { EventRelay, MESSAGE_PUBLISHER, type MessagePublisher } from '@fleet/messaging';
 import { Metrics } from '@fleet/observability';
-import { AVRO_CODEC } from '@fleet/platform';
+import { AVRO_CODEC, LeaderLease, PG_POOL } from '@fleet/platform';
+import type { Pool } from 'pg';
 import {
   Inject,
   Injectable,
@@ -17,12 +18,14 @@ import { COMMAND_DISPATCHER_CONFIG, type CommandDispatcherConfig } from '../../c
 export class CommandEventsRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(CommandEventsRelay.name);
   readonly relay: EventRelay;
+  private readonly lease: LeaderLease;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
     @Inject(MESSAGE_PUBLISHER) publisher: MessagePublisher,
     @Inject(AVRO_CODEC) codec: AvroCodec,
     @Inject(COMMAND_DISPATCHER_CONFIG) config: CommandDispatcherConfig,
+    @Inject(PG_POOL) pool: Pool,
     metrics: Metrics,
   ) {
     const relayed = metrics.counter('fleet_relay_events_total', 'Domain events relayed to Kafka', [
@@ -44,13 +47,16 @@ export class CommandEventsRelay implements OnApplicationBootstrap, OnModuleDestr
         this.logger.error({ err: error }, 'relaying command events failed; retrying');
       },
     });
+    // One relay per stream category across replicas: two would publish every event twice and
+    // step back each other's checkpoint.
+    this.lease = new LeaderLease(pool, 'relay-command', this.relay);
   }
 
   onApplicationBootstrap(): Promise<void> {
-    return this.relay.start();
+    return this.lease.start();
   }
 
   onModuleDestroy(): Promise<void> {
-    return this.relay.stop();
+    return this.lease.stop();
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError, mapConcurrently, type CommandMetadata, type EventMetadata } from '@fleet/core';
 import { EVENT_STORE, type EventStore, type RecordedEvent, type Subscription } from '@fleet/event-store';
-import { PG_POOL } from '@fleet/platform';
+import { LeaderLease, PG_POOL } from '@fleet/platform';
 import {
   Inject,
   Injectable,
@@ -48,31 +48,40 @@ export class CommandLedger implements OnApplicationBootstrap, OnModuleDestroy {
   readonly rows: CommandStore;
   private subscription?: Subscription;
 
+  private readonly lease: LeaderLease;
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PG_POOL) pool: Pool,
   ) {
     this.rows = new CommandStore(pool);
+    this.lease = new LeaderLease(pool, 'command-dispatcher-commands', this.projection);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.store.subscribe({
-      subscriptionId: 'command-dispatcher-commands',
-      streamPrefixes: ['command-'],
-      batchSize: 1000,
-      batchHandler: (events) => this.project(events),
-      onError: (error) => this.logger.error({ err: error }, 'command projection failed; retrying'),
-    });
+  onApplicationBootstrap(): Promise<void> {
+    return this.lease.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.subscription?.stop();
+  onModuleDestroy(): Promise<void> {
+    return this.lease.stop();
   }
 
-  /** Resolves once the read model holds every command event appended before the call. */
-  caughtUp(): Promise<void> {
-    return this.subscription?.caughtUp() ?? Promise.resolve();
-  }
+  /** The catch-up projection: one replica folds the log (a shared checkpoint must not step back). */
+  private readonly projection = {
+    start: async (): Promise<void> => {
+      this.subscription = await this.store.subscribe({
+        subscriptionId: 'command-dispatcher-commands',
+        streamPrefixes: ['command-'],
+        batchSize: 1000,
+        batchHandler: (events) => this.project(events),
+        onError: (error) => this.logger.error({ err: error }, 'command projection failed; retrying'),
+      });
+    },
+    stop: async (): Promise<void> => {
+      await this.subscription?.stop();
+      this.subscription = undefined;
+    },
+  };
 
   async decide(decision: Decision): Promise<Decided> {
     const [decided] = await this.decideAll([decision]);
