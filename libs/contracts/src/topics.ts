@@ -80,7 +80,12 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
     'device id',
   ),
   eventTopic(Topics.campaignEvents, 'campaign', []),
-  eventTopic(Topics.alertEvents, 'alert', []),
+  eventTopic(Topics.alertEvents, 'alert', [
+    'fleet.alert.AlertRaised',
+    'fleet.alert.AlertAcknowledged',
+    'fleet.alert.AlertCleared',
+    'fleet.alert.AlertEscalated',
+  ]),
   {
     name: Topics.telemetry,
     partitions: 6,
