@@ -41,9 +41,17 @@ describe('alerting: kill -9 mid-stream', () => {
     })();
     const raisedCount = async () =>
       Number(
-        (await h.sql<{ n: string }>(`select count(*) as n from event_store.events where type = 'AlertRaised'`))[0]?.n,
+        (
+          await h.sql<{ n: string }>(
+            `select count(*) as n from event_store.events where type = 'AlertRaised'`,
+          )
+        )[0]?.n,
       );
-    await eventually(async () => ((await raisedCount()) >= 150 ? true : undefined), 60_000, '150 alerts raised');
+    await eventually(
+      async () => ((await raisedCount()) >= 150 ? true : undefined),
+      60_000,
+      '150 alerts raised',
+    );
     expect(await h.service.stop('SIGKILL')).toBeNull();
     await sending;
     await h.service.start(90_000);
@@ -73,7 +81,9 @@ describe('alerting: kill -9 mid-stream', () => {
     for (const s of streams) episodes.set(s.device, [...(episodes.get(s.device) ?? []), s.episode]);
     expect(episodes.size).toBe(DEVICES);
     for (const list of episodes.values()) {
-      expect(list.sort((a, b) => a - b)).toEqual(Array.from({ length: EPISODES_PER_DEVICE }, (_, i) => i + 1));
+      expect(list.sort((a, b) => a - b)).toEqual(
+        Array.from({ length: EPISODES_PER_DEVICE }, (_, i) => i + 1),
+      );
     }
 
     // The read model and the API agree.
@@ -93,7 +103,9 @@ describe('alerting: kill -9 mid-stream', () => {
     // On Kafka (at least once): every alert raised and cleared, never two different facts for one.
     await eventually(
       async () => {
-        const raised = new Set(h.onKafka.filter((e) => e.envelope.eventType === 'AlertRaised').map((e) => e.envelope.stream));
+        const raised = new Set(
+          h.onKafka.filter((e) => e.envelope.eventType === 'AlertRaised').map((e) => e.envelope.stream),
+        );
         return raised.size === expected ? true : undefined;
       },
       60_000,

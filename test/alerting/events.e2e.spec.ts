@@ -16,7 +16,12 @@ describe('alerting: rules over events', () => {
     await h.stop();
   });
 
-  const command = async (deviceId: string, operation: string, path: string, outcome: 'CommandSucceeded' | 'CommandFailed') => {
+  const command = async (
+    deviceId: string,
+    operation: string,
+    path: string,
+    outcome: 'CommandSucceeded' | 'CommandFailed',
+  ) => {
     const commandId = randomUUID();
     const stream = `command-${commandId}`;
     const of = { commandId, deviceId };
@@ -80,12 +85,21 @@ describe('alerting: rules over events', () => {
       name: 'Firmware update failed',
       severity: 'critical',
       suppression: { maintenanceWindows: true, campaigns: false },
-      condition: { kind: 'event', source: 'command-events', eventTypes: ['CommandFailed'], where: { path: '/5/0/2' } },
+      condition: {
+        kind: 'event',
+        source: 'command-events',
+        eventTypes: ['CommandFailed'],
+        where: { path: '/5/0/2' },
+      },
     });
     await command('fw-1', 'write', '/1/0/1', 'CommandFailed');
     await command('fw-2', 'execute', '/5/0/2', 'CommandFailed');
     const [alert] = await h.waitForAlerts(`ruleId=${ruleId}`, (a) => a.length === 1);
-    expect(alert).toMatchObject({ deviceId: 'fw-2', severity: 'critical', message: 'CommandFailed (command-events)' });
+    expect(alert).toMatchObject({
+      deviceId: 'fw-2',
+      severity: 'critical',
+      message: 'CommandFailed (command-events)',
+    });
   });
 
   it('counts repeated authentication refusals and dead-lettered uplinks, each event once', async () => {
@@ -114,28 +128,58 @@ describe('alerting: rules over events', () => {
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
       ids.push(
-        await h.publishEvent(h.topics.deviceAccess, 'intruder-1', 'access-intruder-1', i, 'DeviceAuthenticationRefused', {
-          deviceId: 'intruder-1',
-          reason: 'bad password',
-        }),
+        await h.publishEvent(
+          h.topics.deviceAccess,
+          'intruder-1',
+          'access-intruder-1',
+          i,
+          'DeviceAuthenticationRefused',
+          {
+            deviceId: 'intruder-1',
+            reason: 'bad password',
+          },
+        ),
       );
     }
     const deadLetter = (code: string) => ({
       key: 'garbled-1',
       value: Buffer.from('[{"n":"/3/0/9","v":140}]'),
-      headers: { 'dlt-code': code, 'dlt-reason': '/3/0/9: 140 is above the maximum 100', 'dlt-failed-at': new Date().toISOString() },
+      headers: {
+        'dlt-code': code,
+        'dlt-reason': '/3/0/9: 140 is above the maximum 100',
+        'dlt-failed-at': new Date().toISOString(),
+      },
     });
-    await h.publishRaw(h.topics.telemetryDeadLetters, [deadLetter('out-of-range'), deadLetter('unknown-path'), deadLetter('out-of-range')]);
-    await h.republish(h.topics.deviceAccess, 'intruder-1', 'access-intruder-1', 3, 'DeviceAuthenticationRefused', ids[3]!, {
-      deviceId: 'intruder-1',
-      reason: 'bad password',
-    });
+    await h.publishRaw(h.topics.telemetryDeadLetters, [
+      deadLetter('out-of-range'),
+      deadLetter('unknown-path'),
+      deadLetter('out-of-range'),
+    ]);
+    await h.republish(
+      h.topics.deviceAccess,
+      'intruder-1',
+      'access-intruder-1',
+      3,
+      'DeviceAuthenticationRefused',
+      ids[3]!,
+      {
+        deviceId: 'intruder-1',
+        reason: 'bad password',
+      },
+    );
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await h.alerts(`ruleId=${refusals}`)).toEqual([]);
-    await h.publishEvent(h.topics.deviceAccess, 'intruder-1', 'access-intruder-1', 4, 'DeviceAuthenticationRefused', {
-      deviceId: 'intruder-1',
-      reason: 'bad password',
-    });
+    await h.publishEvent(
+      h.topics.deviceAccess,
+      'intruder-1',
+      'access-intruder-1',
+      4,
+      'DeviceAuthenticationRefused',
+      {
+        deviceId: 'intruder-1',
+        reason: 'bad password',
+      },
+    );
     await h.waitForAlerts(`ruleId=${refusals}`, (a) => a.length === 1 && a[0]!.deviceId === 'intruder-1');
     await h.publishRaw(h.topics.telemetryDeadLetters, [deadLetter('out-of-range')]);
     await h.waitForAlerts(`ruleId=${malformed}`, (a) => a.length === 1 && a[0]!.deviceId === 'garbled-1');
@@ -147,7 +191,10 @@ describe('alerting: rules over events', () => {
       condition: { kind: 'campaign-error-rate', raiseAtPercent: 5, clearAtPercent: 3, minimumFinished: 20 },
     });
     const step = (i: number, type: string) =>
-      h.publishEvent(h.topics.campaignEvents, `cd-${i}`, 'campaign-c1', i, type, { campaignId: 'c1', deviceId: `cd-${i}` });
+      h.publishEvent(h.topics.campaignEvents, `cd-${i}`, 'campaign-c1', i, type, {
+        campaignId: 'c1',
+        deviceId: `cd-${i}`,
+      });
     // 1 failure in 10 finished: 10 %, but fewer than 20 finished: nothing yet.
     for (let i = 0; i < 9; i++) await step(i, 'DeviceUpdateSucceeded');
     await step(9, 'FirmwareUpdateFailed');
@@ -160,7 +207,9 @@ describe('alerting: rules over events', () => {
     await h.waitForAlerts(`ruleId=${ruleId}`, (a) => a[0]?.status === 'cleared');
     // The alert is on Kafka keyed by its own id (no device).
     await eventually(async () =>
-      h.onKafka.some((e) => e.envelope.stream === `alert-${alert!.alertId}` && e.envelope.eventType === 'AlertCleared')
+      h.onKafka.some(
+        (e) => e.envelope.stream === `alert-${alert!.alertId}` && e.envelope.eventType === 'AlertCleared',
+      )
         ? true
         : undefined,
     );
@@ -178,7 +227,9 @@ describe('alerting: rules over events', () => {
       deviceId: 'updating-1',
     });
     await eventually(async () => {
-      const rows = await h.sql(`select 1 from alerting.devices where device_id = 'updating-1' and campaign_id = 'c2' and facts is not null`);
+      const rows = await h.sql(
+        `select 1 from alerting.devices where device_id = 'updating-1' and campaign_id = 'c2' and facts is not null`,
+      );
       return rows.length === 1 ? true : undefined;
     });
     await h.sendTelemetry([
@@ -206,7 +257,9 @@ describe('alerting: rules over events', () => {
     }
     const alerts = await h.waitForAlerts(`ruleId=${ruleId}`, (a) => a.length === 2, 15_000);
     for (const a of alerts) expect(Date.parse(a.raisedAt) - changed).toBeGreaterThanOrEqual(2_000);
-    await h.deviceEvent('drift-1', 'ConfigurationApplied', { reported: { 'application.reportingIntervalSeconds': 600 } });
+    await h.deviceEvent('drift-1', 'ConfigurationApplied', {
+      reported: { 'application.reportingIntervalSeconds': 600 },
+    });
     await h.deviceEvent('drift-2', 'DeviceDecommissioned', { serial: 'SN-drift-2' });
     const ended = await h.waitForAlerts(`ruleId=${ruleId}`, (a) => a.every((x) => x.status === 'cleared'));
     expect(Object.fromEntries(ended.map((a) => [a.deviceId, a.clearedBy]))).toEqual({

@@ -9,7 +9,11 @@ describe('alerting: silence', () => {
 
   beforeAll(async () => {
     await h.start();
-    ruleId = await h.createRule({ name: 'Silent', severity: 'critical', condition: { kind: 'silence', multiplier: 3 } });
+    ruleId = await h.createRule({
+      name: 'Silent',
+      severity: 'critical',
+      condition: { kind: 'silence', multiplier: 3 },
+    });
     await h.provision('sleepy-2s', { kind: 'sleepy', wakeIntervalSeconds: 2 });
     await h.provision('reports-4s');
     await h.deviceEvent('reports-4s', 'ConfigurationApplied', {
@@ -44,7 +48,11 @@ describe('alerting: silence', () => {
         batteryPercent: 80,
       })),
     );
-    const [sleepy] = await h.waitForAlerts(`ruleId=${ruleId}&deviceId=sleepy-2s`, (a) => a.length === 1, 15_000);
+    const [sleepy] = await h.waitForAlerts(
+      `ruleId=${ruleId}&deviceId=sleepy-2s`,
+      (a) => a.length === 1,
+      15_000,
+    );
     expect(Date.parse(sleepy!.observedAt)).toBe(lastSeen + 6_000);
     expect(Date.parse(sleepy!.raisedAt)).toBeGreaterThanOrEqual(lastSeen + 6_000);
     expect(Date.parse(sleepy!.raisedAt)).toBeLessThan(lastSeen + 6_000 + 3_000);
@@ -52,29 +60,45 @@ describe('alerting: silence', () => {
     // 4 s interval: silent at 12 s, so nothing yet.
     expect(await h.alerts(`ruleId=${ruleId}&deviceId=reports-4s`)).toEqual([]);
 
-    const [configured] = await h.waitForAlerts(`ruleId=${ruleId}&deviceId=reports-4s`, (a) => a.length === 1, 15_000);
+    const [configured] = await h.waitForAlerts(
+      `ruleId=${ruleId}&deviceId=reports-4s`,
+      (a) => a.length === 1,
+      15_000,
+    );
     expect(Date.parse(configured!.observedAt)).toBe(lastSeen + 12_000);
     expect(Date.parse(configured!.raisedAt)).toBeGreaterThanOrEqual(lastSeen + 12_000);
 
     // The unknown device (always-on default, 300 s), the one in maintenance and the suspended
     // one raise nothing.
-    expect((await h.alerts(`ruleId=${ruleId}`)).map((a) => a.deviceId).sort()).toEqual(['reports-4s', 'sleepy-2s']);
+    expect((await h.alerts(`ruleId=${ruleId}`)).map((a) => a.deviceId).sort()).toEqual([
+      'reports-4s',
+      'sleepy-2s',
+    ]);
 
     await h.sendTelemetry([{ deviceId: 'sleepy-2s', batteryPercent: 79 }]);
-    const [cleared] = await h.waitForAlerts(`ruleId=${ruleId}&deviceId=sleepy-2s`, (a) => a[0]?.status === 'cleared');
+    const [cleared] = await h.waitForAlerts(
+      `ruleId=${ruleId}&deviceId=sleepy-2s`,
+      (a) => a[0]?.status === 'cleared',
+    );
     expect(cleared!.alertId).toBe(sleepy!.alertId);
 
-    const health = await h.json<{ devices: { silent: number; reporting: number } }>('/fleet/health?fresh=true');
+    const health = await h.json<{ devices: { silent: number; reporting: number } }>(
+      '/fleet/health?fresh=true',
+    );
     expect(health.body.devices).toMatchObject({ silent: 1, reporting: 5 });
     const metrics = await (await fetch(`${h.service.url}/metrics`)).text();
     expect(metrics).toMatch(/fleet_devices\{state="silent",service="alerting"\} 1/);
-    expect(metrics).toMatch(/fleet_alerts_open\{severity="critical",rule_id="[^"]+",rule="Silent",service="alerting"\} 1/);
+    expect(metrics).toMatch(
+      /fleet_alerts_open\{severity="critical",rule_id="[^"]+",rule="Silent",service="alerting"\} 1/,
+    );
   });
 
   it('keeps its deadlines through kill -9: a device silent across the restart is alerted on time', async () => {
     await h.provision('crash-3s', { kind: 'sleepy', wakeIntervalSeconds: 3 });
     await eventually(async () => {
-      const rows = await h.sql(`select 1 from alerting.devices where device_id = 'crash-3s' and facts is not null`);
+      const rows = await h.sql(
+        `select 1 from alerting.devices where device_id = 'crash-3s' and facts is not null`,
+      );
       return rows.length === 1 ? true : undefined;
     });
     const lastSeen = Date.now();
@@ -85,7 +109,11 @@ describe('alerting: silence', () => {
     });
     expect(await h.service.stop('SIGKILL')).toBeNull();
     await h.service.start(60_000);
-    const [alert] = await h.waitForAlerts(`ruleId=${ruleId}&deviceId=crash-3s`, (a) => a.length === 1, 20_000);
+    const [alert] = await h.waitForAlerts(
+      `ruleId=${ruleId}&deviceId=crash-3s`,
+      (a) => a.length === 1,
+      20_000,
+    );
     expect(Date.parse(alert!.observedAt)).toBe(lastSeen + 9_000);
     expect(Date.parse(alert!.raisedAt)).toBeGreaterThanOrEqual(lastSeen + 9_000);
   });

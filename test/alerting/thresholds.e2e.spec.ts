@@ -16,9 +16,17 @@ describe('alerting: threshold rules', () => {
 
   describe('bad input', () => {
     it.each([
-      ['an unknown metric', { metric: 'batteryLevel', operator: 'below', raiseAt: 20 }, /unknown metric "batteryLevel"/],
+      [
+        'an unknown metric',
+        { metric: 'batteryLevel', operator: 'below', raiseAt: 20 },
+        /unknown metric "batteryLevel"/,
+      ],
       ['a string resource', { metric: '/3/0/3', operator: 'below', raiseAt: 1 }, /is a string, not a number/],
-      ['an impossible bound', { metric: 'batteryPercent', operator: 'below', raiseAt: 150 }, /impossible bound 150/],
+      [
+        'an impossible bound',
+        { metric: 'batteryPercent', operator: 'below', raiseAt: 150 },
+        /impossible bound 150/,
+      ],
       ['a bound never crossed', { metric: 'batteryPercent', operator: 'below', raiseAt: 0 }, /never below 0/],
       [
         'hysteresis the wrong way round',
@@ -45,7 +53,9 @@ describe('alerting: threshold rules', () => {
         }),
       });
       expect(status).toBe(400);
-      expect(body.message).toMatch(/scope\.query: unknown query field colour; allowed: deviceId, manufacturer/);
+      expect(body.message).toMatch(
+        /scope\.query: unknown query field colour; allowed: deviceId, manufacturer/,
+      );
     });
 
     it('refuses a malformed maintenance window', async () => {
@@ -77,12 +87,19 @@ describe('alerting: threshold rules', () => {
     await h.sendTelemetry([{ deviceId: device, batteryPercent: 50 }]);
     const droppedAt = Date.now();
     await h.sendTelemetry([{ deviceId: device, batteryPercent: 15 }]);
-    const [raised] = await h.waitForAlerts(`deviceId=${device}&ruleId=${ruleId}`, (a) => a.length === 1, 10_000);
+    const [raised] = await h.waitForAlerts(
+      `deviceId=${device}&ruleId=${ruleId}`,
+      (a) => a.length === 1,
+      10_000,
+    );
     expect(Date.now() - droppedAt).toBeLessThan(10_000);
     expect(raised).toMatchObject({ status: 'open', severity: 'warning', value: 15, episode: 1 });
     expect(raised!.message).toBe('battery (%) 15 is below 20');
 
-    await h.sendTelemetry([{ deviceId: device, batteryPercent: 22 }, { deviceId: device, batteryPercent: 18 }]);
+    await h.sendTelemetry([
+      { deviceId: device, batteryPercent: 22 },
+      { deviceId: device, batteryPercent: 18 },
+    ]);
     await h.sendTelemetry([{ deviceId: device, batteryPercent: 30 }]);
     const [cleared] = await h.waitForAlerts(`deviceId=${device}`, (a) => a[0]?.status === 'cleared');
     expect(cleared).toMatchObject({ alertId: raised!.alertId, clearedBy: 'alerting' });
@@ -94,7 +111,13 @@ describe('alerting: threshold rules', () => {
       return events.some((e) => e.envelope.eventType === 'AlertCleared') ? events : undefined;
     });
     expect(onKafka.map((e) => e.envelope.eventType)).toEqual(['AlertRaised', 'AlertCleared']);
-    expect(onKafka[0]!.data).toMatchObject({ ruleId, deviceId: device, severity: 'warning', value: 15, bound: 20 });
+    expect(onKafka[0]!.data).toMatchObject({
+      ruleId,
+      deviceId: device,
+      severity: 'warning',
+      value: 15,
+      bound: 20,
+    });
     expect(onKafka[0]!.envelope.actor).toEqual({ type: 'SERVICE', id: 'alerting' });
   });
 
@@ -135,7 +158,9 @@ describe('alerting: threshold rules', () => {
     await h.provision('north-1', { tags: ['north'] });
     await h.provision('south-1', { tags: ['south'], model: 'GM-10', attributes: { site: 'depot' } });
     await eventually(async () => {
-      const [row] = await h.sql<{ n: string }>(`select count(*) as n from alerting.devices where facts is not null`);
+      const [row] = await h.sql<{ n: string }>(
+        `select count(*) as n from alerting.devices where facts is not null`,
+      );
       return Number(row?.n) >= 2 ? true : undefined;
     });
     await h.sendTelemetry([
@@ -156,7 +181,12 @@ describe('alerting: threshold rules', () => {
     await h.provision('maint-2', { tags: ['works'] });
     const window = await h.json<{ windowId: string }>('/maintenance-windows', {
       method: 'POST',
-      body: JSON.stringify({ scope: { type: 'group', tag: 'works' }, cron: '* * * * *', duration: 'PT1H', reason: 'site works' }),
+      body: JSON.stringify({
+        scope: { type: 'group', tag: 'works' },
+        cron: '* * * * *',
+        duration: 'PT1H',
+        reason: 'site works',
+      }),
     });
     expect(window.status).toBe(201);
     await eventually(async () => {
@@ -194,9 +224,16 @@ describe('alerting: threshold rules', () => {
       body: JSON.stringify({ note: 'site visit planned' }),
     });
     expect(ack.status).toBe(200);
-    expect(ack.body).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'sam', note: 'site visit planned' });
+    expect(ack.body).toMatchObject({
+      status: 'acknowledged',
+      acknowledgedBy: 'sam',
+      note: 'site visit planned',
+    });
 
-    const [escalated] = await h.waitForAlerts(`ruleId=${ruleId}&deviceId=air-2`, (a) => a[0]?.escalatedAt !== null);
+    const [escalated] = await h.waitForAlerts(
+      `ruleId=${ruleId}&deviceId=air-2`,
+      (a) => a[0]?.escalatedAt !== null,
+    );
     expect(escalated!.severity).toBe('critical');
     expect((await h.json<{ severity: string }>(`/alerts/${acked.alertId}`)).body.severity).toBe('info');
 
@@ -214,7 +251,10 @@ describe('alerting: threshold rules', () => {
     await h.sendTelemetry([{ deviceId: 'air-2', airtimeMs: 3_000 }]);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await h.alerts(`ruleId=${ruleId}&deviceId=air-2`)).toHaveLength(1);
-    await h.sendTelemetry([{ deviceId: 'air-2', airtimeMs: 10 }, { deviceId: 'air-2', airtimeMs: 3_000 }]);
+    await h.sendTelemetry([
+      { deviceId: 'air-2', airtimeMs: 10 },
+      { deviceId: 'air-2', airtimeMs: 3_000 },
+    ]);
     await h.waitForAlerts(`ruleId=${ruleId}&deviceId=air-2`, (a) => a.length === 2 && a[0]!.episode === 2);
 
     const history = await h.json<{ items: { type: string; actor: { id: string }; reason: string | null }[] }>(
@@ -231,7 +271,9 @@ describe('alerting: threshold rules', () => {
         condition: { kind: 'rate', metric: 'uplinksPerHour', raiseAbove: 10, clearAt: 5 },
       });
       const now = Date.now();
-      await h.sendTelemetry(Array.from({ length: 10 }, (_, i) => ({ deviceId: 'chatty-1', receivedAt: now + i })));
+      await h.sendTelemetry(
+        Array.from({ length: 10 }, (_, i) => ({ deviceId: 'chatty-1', receivedAt: now + i })),
+      );
       await new Promise((r) => setTimeout(r, 1_000));
       expect(await h.alerts(`ruleId=${ruleId}`)).toEqual([]);
       await h.sendTelemetry([{ deviceId: 'chatty-1', receivedAt: now + 10 }]);

@@ -23,7 +23,11 @@ class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.calls.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), answered: this.status });
+        this.calls.push({
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          answered: this.status,
+        });
         if (this.status === 0) return;
         res.writeHead(this.status).end();
       });
@@ -47,7 +51,10 @@ function validSignature(secret: string, header: string | string[] | undefined, b
   const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(header));
   if (!match) return false;
   const expected = createHmac('sha256', secret).update(`${match[1]}.${body}`).digest();
-  return Math.abs(Date.now() / 1000 - Number(match[1])) < 300 && timingSafeEqual(expected, Buffer.from(match[2]!, 'hex'));
+  return (
+    Math.abs(Date.now() / 1000 - Number(match[1])) < 300 &&
+    timingSafeEqual(expected, Buffer.from(match[2]!, 'hex'))
+  );
 }
 
 describe('alerting: webhooks', () => {
@@ -125,21 +132,36 @@ describe('alerting: webhooks', () => {
     const delivered = await eventually(async () => flaky.calls.find((c) => c.answered === 200), 15_000);
 
     expect(validSignature(secret, delivered.headers['x-fleet-signature'], delivered.body)).toBe(true);
-    expect(validSignature('another secret', delivered.headers['x-fleet-signature'], delivered.body)).toBe(false);
-    const payload = JSON.parse(delivered.body) as { eventType: string; alert: { alertId: string; deviceId: string } };
-    expect(payload).toMatchObject({ eventType: 'AlertRaised', alert: { alertId: alert!.alertId, deviceId: 'hook-1' } });
+    expect(validSignature('another secret', delivered.headers['x-fleet-signature'], delivered.body)).toBe(
+      false,
+    );
+    const payload = JSON.parse(delivered.body) as {
+      eventType: string;
+      alert: { alertId: string; deviceId: string };
+    };
+    expect(payload).toMatchObject({
+      eventType: 'AlertRaised',
+      alert: { alertId: alert!.alertId, deviceId: 'hook-1' },
+    });
     expect(delivered.headers['x-fleet-event-type']).toBe('AlertRaised');
     // Every attempt was the same delivery (receivers deduplicate on it).
     expect(new Set(flaky.calls.map((c) => c.headers['x-fleet-delivery-id'])).size).toBe(1);
-    const { body } = await h.json<{ items: { status: string; attempts: number }[] }>(`/webhooks/${webhooks['flaky']}/deliveries`);
+    const { body } = await h.json<{ items: { status: string; attempts: number }[] }>(
+      `/webhooks/${webhooks['flaky']}/deliveries`,
+    );
     expect(body.items[0]).toMatchObject({ status: 'delivered' });
     expect(body.items[0]!.attempts).toBeGreaterThanOrEqual(3);
   });
 
   it('dead-letters what a receiver keeps refusing, never holding up other alerts, and redelivers on request', async () => {
     const started = Date.now();
-    await h.sendTelemetry(Array.from({ length: 20 }, (_, i) => ({ deviceId: `storm-${i}`, batteryPercent: 5 })));
-    await h.waitForAlerts(`ruleId=${ruleId}`, (a) => a.filter((x) => x.deviceId?.startsWith('storm-')).length === 20);
+    await h.sendTelemetry(
+      Array.from({ length: 20 }, (_, i) => ({ deviceId: `storm-${i}`, batteryPercent: 5 })),
+    );
+    await h.waitForAlerts(
+      `ruleId=${ruleId}`,
+      (a) => a.filter((x) => x.deviceId?.startsWith('storm-')).length === 20,
+    );
     // Twenty alerts raised and delivered to the healthy receiver despite the broken and hanging ones.
     expect(Date.now() - started).toBeLessThan(10_000);
     await eventually(

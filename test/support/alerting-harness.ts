@@ -97,7 +97,12 @@ export class AlertingHarness {
   async start(env: Record<string, string> = {}): Promise<void> {
     this.database = await createDatabase('fleet_e2e_alerting');
     const kafka = createKafka({ brokers: testInfrastructure.kafkaBrokers, clientId: 'e2e-alerting' });
-    const topic = (name: string, partitions = 3) => ({ name, partitions, retentionMs: 3_600_000, compacted: false });
+    const topic = (name: string, partitions = 3) => ({
+      name,
+      partitions,
+      retentionMs: 3_600_000,
+      compacted: false,
+    });
     await ensureTopics(kafka, [
       ...Object.values(this.topics).map((name) => topic(name)),
       topic(`${this.topics.telemetry}.dlt`, 1),
@@ -171,13 +176,19 @@ export class AlertingHarness {
   }
 
   async alerts(query = ''): Promise<AlertBody[]> {
-    const { status, body } = await this.json<{ items: AlertBody[] }>(`/alerts?limit=500${query ? `&${query}` : ''}`);
+    const { status, body } = await this.json<{ items: AlertBody[] }>(
+      `/alerts?limit=500${query ? `&${query}` : ''}`,
+    );
     if (status !== 200) throw new Error(`GET /alerts answered ${status}`);
     return body.items;
   }
 
   /** Waits until `GET /alerts?<query>` satisfies `accept`. */
-  waitForAlerts(query: string, accept: (alerts: AlertBody[]) => boolean, timeoutMs = 20_000): Promise<AlertBody[]> {
+  waitForAlerts(
+    query: string,
+    accept: (alerts: AlertBody[]) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<AlertBody[]> {
     return eventually(
       async () => {
         const alerts = await this.alerts(query);
@@ -225,11 +236,24 @@ export class AlertingHarness {
   }
 
   /** Publishes a device event as device-twin's relay would (Avro, next revision of the device). */
-  async deviceEvent(deviceId: string, type: string, data: Record<string, unknown>, at = Date.now()): Promise<void> {
+  async deviceEvent(
+    deviceId: string,
+    type: string,
+    data: Record<string, unknown>,
+    at = Date.now(),
+  ): Promise<void> {
     const stream = `device-${deviceId}`;
     const revision = (this.revisions.get(stream) ?? -1) + 1;
     this.revisions.set(stream, revision);
-    await this.publishEvent(this.topics.deviceEvents, deviceId, stream, revision, type, { deviceId, ...data }, at);
+    await this.publishEvent(
+      this.topics.deviceEvents,
+      deviceId,
+      stream,
+      revision,
+      type,
+      { deviceId, ...data },
+      at,
+    );
   }
 
   /** A device provisioned and activated, with its class and labels. */
@@ -258,7 +282,13 @@ export class AlertingHarness {
         devEui: null,
       },
       region: null,
-      credential: { type: 'secret', secretHash: null, certificateFingerprint: null, certificateNotAfter: null, kekId: null },
+      credential: {
+        type: 'secret',
+        secretHash: null,
+        certificateFingerprint: null,
+        certificateNotAfter: null,
+        kekId: null,
+      },
     });
     await this.deviceEvent(deviceId, 'DeviceActivated', {});
   }
@@ -308,7 +338,9 @@ export class AlertingHarness {
     const schema = schemaNameForEvent(recorded);
     const known = this.catalogue.names().includes(schema);
     const value = known ? this.codec.encode(schema, record) : Buffer.from(JSON.stringify(record));
-    await this.publisher.publish(topic, [{ key, value, headers: { 'event-id': recorded.id, 'event-type': type } }]);
+    await this.publisher.publish(topic, [
+      { key, value, headers: { 'event-id': recorded.id, 'event-type': type } },
+    ]);
     return recorded.id;
   }
 
