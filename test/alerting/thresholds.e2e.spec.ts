@@ -294,4 +294,58 @@ describe('alerting: threshold rules', () => {
       expect(alert!.value).toBeCloseTo(1.111, 2);
     });
   });
+
+  it('versions and audits rules: revisions with If-Match, history, and disabling ends their alerts', async () => {
+    const definition = {
+      name: 'SNR very poor',
+      condition: { kind: 'threshold', metric: 'snr', operator: 'below', raiseAt: -30 },
+    };
+    const ruleId = await h.createRule(definition);
+    await h.sendTelemetry([{ deviceId: 'snr-1', snr: -35 }]);
+    const [alert] = await h.waitForAlerts(`ruleId=${ruleId}`, (a) => a.length === 1);
+
+    const revised = await h.json<{ definitionVersion: number; severity: string }>(`/rules/${ruleId}`, {
+      method: 'PUT',
+      headers: { 'if-match': '"1"' },
+      body: JSON.stringify({
+        ...definition,
+        severity: 'critical',
+        reason: 'it matters more than we thought',
+      }),
+    });
+    expect(revised.status).toBe(200);
+    expect(revised.headers.get('etag')).toBe('"2"');
+    expect(revised.body).toMatchObject({ definitionVersion: 2, severity: 'critical' });
+    const stale = await h.api(`/rules/${ruleId}`, {
+      method: 'PUT',
+      headers: { 'if-match': '"1"' },
+      body: JSON.stringify(definition),
+    });
+    expect(stale.status).toBe(412);
+
+    const disabled = await h.json<{ status: string }>(`/rules/${ruleId}/disable`, {
+      method: 'POST',
+      body: JSON.stringify({ reason: 'too noisy' }),
+    });
+    expect(disabled.body.status).toBe('disabled');
+    const [ended] = await h.waitForAlerts(`ruleId=${ruleId}`, (a) => a[0]?.status === 'cleared');
+    expect(ended).toMatchObject({ alertId: alert!.alertId, clearedBy: 'alerting' });
+    // A disabled rule raises nothing.
+    await h.sendTelemetry([{ deviceId: 'snr-2', snr: -35 }]);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await h.alerts(`ruleId=${ruleId}`)).toHaveLength(1);
+
+    const history = await h.json<{ items: { type: string; actor: { id: string }; reason: string | null }[] }>(
+      `/rules/${ruleId}/history`,
+    );
+    expect(history.body.items.map((e) => [e.type, e.actor.id, e.reason])).toEqual([
+      ['RuleCreated', 'oscar', null],
+      ['RuleRevised', 'oscar', 'it matters more than we thought'],
+      ['RuleDisabled', 'oscar', 'too noisy'],
+    ]);
+    const listed = await h.json<{ items: { ruleId: string; status: string }[] }>('/rules', {
+      token: h.tokens.viewer,
+    });
+    expect(listed.body.items.find((r) => r.ruleId === ruleId)?.status).toBe('disabled');
+  });
 });

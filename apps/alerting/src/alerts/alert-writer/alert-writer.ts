@@ -27,6 +27,7 @@ import {
 import { alertDecider, type AlertCommand } from '../alert.decide';
 
 export const ALERTING_ACTOR = { type: 'service', id: 'alerting' } as const;
+const APPENDS_PER_COMMIT = 200;
 
 type Decision = Exclude<AlertDecision, { action: 'release' }>;
 
@@ -103,7 +104,12 @@ export class AlertWriter {
       });
       counted.push(events.map((e) => e.event));
     }
-    const outcomes = await this.store.appendMany(appends);
+    // A storm (a gateway down silences a thousand devices) is written a few hundred alerts per
+    // transaction, a few transactions side by side; each append stands alone (idempotent).
+    const chunks = Array.from({ length: Math.ceil(appends.length / APPENDS_PER_COMMIT) }, (_, i) =>
+      appends.slice(i * APPENDS_PER_COMMIT, (i + 1) * APPENDS_PER_COMMIT),
+    );
+    const outcomes = (await mapConcurrently(chunks, 4, (chunk) => this.store.appendMany(chunk))).flat();
     const retry: Planned[] = [];
     outcomes.forEach((outcome, i) => {
       if (outcome.ok) counted[i]!.forEach((event) => this.count(event));

@@ -13,7 +13,7 @@ interface Cached {
   readonly loadedAt: number;
 }
 
-interface DeviceRow {
+export interface DeviceRow {
   device_id: string;
   facts: Omit<DeviceFacts, 'campaign'> | null;
   campaign_id: string | null;
@@ -38,6 +38,14 @@ export class DeviceDirectory {
 
   /** Makes {@link get} answer for every one of `deviceIds`, reading the missing and stale ones. */
   async prefetch(deviceIds: Iterable<string>, now = Date.now()): Promise<void> {
+    const missing = this.missing(deviceIds, now);
+    if (missing.length === 0) return;
+    const found = await this.read(this.pool, missing);
+    for (const id of missing) this.remember(id, found.get(id) ?? null, now);
+  }
+
+  /** Which of `deviceIds` are not cached or no longer trusted (see {@link prefetch}). */
+  missing(deviceIds: Iterable<string>, now = Date.now()): string[] {
     const missing: string[] = [];
     for (const id of deviceIds) {
       const cached = this.cache.get(id);
@@ -45,9 +53,12 @@ export class DeviceDirectory {
       // batch. This replica forgets a device as soon as it applies one of its events.
       if (!cached || now - cached.loadedAt > this.config.ALERTING_DEVICE_CACHE_TTL_MS) missing.push(id);
     }
-    if (missing.length === 0) return;
-    const found = await this.read(this.pool, missing);
-    for (const id of missing) this.cache.set(id, { facts: found.get(id) ?? null, loadedAt: now });
+    return missing;
+  }
+
+  /** Caches facts read by the caller (null: the device is not known). */
+  remember(deviceId: string, facts: DeviceFacts | null, now = Date.now()): void {
+    this.cache.set(deviceId, { facts, loadedAt: now });
   }
 
   /** Facts of a prefetched device (null: not known, or not prefetched). */
@@ -71,7 +82,7 @@ export class DeviceDirectory {
   }
 }
 
-function toFacts(row: DeviceRow): DeviceFacts {
+export function toFacts(row: DeviceRow): DeviceFacts {
   const facts = row.facts as Omit<DeviceFacts, 'campaign'>;
   return {
     ...facts,

@@ -18,7 +18,7 @@ import type { Pool } from 'pg';
 import { alertIdFor } from '../../alerts/alert-writer/alert-identity';
 import { AlertWriter } from '../../alerts/alert-writer/alert-writer';
 import { ALERTING_CONFIG, type AlertingConfig } from '../../config';
-import { DeviceDirectory } from '../../devices/directory/device-directory';
+import { DeviceDirectory, toFacts, type DeviceRow } from '../../devices/directory/device-directory';
 import { Lru } from '../../devices/lru';
 import { WindowRegistry } from '../../maintenance/windows/window-registry';
 import { RuleRegistry } from '../../rules/rule-registry/rule-registry';
@@ -114,8 +114,7 @@ export class TelemetryEvaluation implements OnApplicationBootstrap, OnModuleDest
     const started = process.hrtime.bigint();
     const rules = this.rules.ruleSet;
     const deviceIds = [...new Set(items.map((i) => i.value.deviceId))];
-    await this.directory.prefetch(deviceIds);
-    if (rules.rate.length > 0) await this.loadRateWindows(deviceIds);
+    await this.prefetch(deviceIds, rules.rate.length > 0);
     const lastOffset = BigInt(items.at(-1)!.message.offset);
     const client = await this.pool.connect();
     let evaluation: { result: Evaluation; count: number } | undefined;
@@ -200,15 +199,27 @@ export class TelemetryEvaluation implements OnApplicationBootstrap, OnModuleDest
     );
   }
 
-  /** Rate windows of devices this replica has not seen lately, as last merged. */
-  private async loadRateWindows(deviceIds: readonly string[]): Promise<void> {
-    const missing = deviceIds.filter((id) => this.rates.peek(id) === undefined);
-    if (missing.length === 0) return;
-    const { rows } = await this.pool.query<{ device_id: string; rate_window: number[] | null }>(
-      `select device_id, rate_window from ${TABLES.activity} where device_id = any($1::text[]) and rate_window is not null`,
-      [missing],
+  /**
+   * Device facts (for scopes and suppression) and rate windows of the devices this replica has not
+   * seen lately (or no longer trusts), in one query for the batch.
+   */
+  private async prefetch(deviceIds: readonly string[], rates: boolean): Promise<void> {
+    const now = Date.now();
+    const facts = new Set(this.directory.missing(deviceIds, now));
+    const windows = rates ? deviceIds.filter((id) => this.rates.peek(id) === undefined) : [];
+    if (facts.size === 0 && windows.length === 0) return;
+    const ids = [...new Set([...facts, ...windows])];
+    const { rows } = await this.pool.query<DeviceRow & { rate_window: number[] | null }>(
+      `select i.device_id, d.facts, d.campaign_id, d.campaign_until, a.rate_window
+       from unnest($1::text[]) as i(device_id)
+         left join ${TABLES.devices} d on d.device_id = i.device_id
+         left join ${TABLES.activity} a on a.device_id = i.device_id`,
+      [textArray(ids)],
     );
-    for (const row of rows)
+    for (const row of rows) {
+      if (facts.has(row.device_id))
+        this.directory.remember(row.device_id, row.facts ? toFacts(row) : null, now);
       if (row.rate_window) this.rates.set(row.device_id, fromStoredWindow(row.rate_window));
+    }
   }
 }
