@@ -1,10 +1,9 @@
-import { PlatformModule } from '@fleet/platform';
+import { PlatformModule, streamRelayProvider } from '@fleet/platform';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AlertProjection } from './alerts/alert-view/alert-projection';
 import { AlertWriter } from './alerts/alert-writer/alert-writer';
 import { EscalationSweeper } from './alerts/escalation/escalation.sweeper';
 import { AlertsHttpController } from './alerts/manage-alerts/alerts.http.controller';
-import { AlertEventsRelay } from './alerts/relay-alert-events/alert-events.relay';
 import { ALERTING_CONFIG, type AlertingConfig } from './config';
 import { DeviceDirectory } from './devices/directory/device-directory';
 import { DeviceEventsHandler } from './evaluation/events/device-events.handler';
@@ -55,7 +54,7 @@ export class AlertingModule {
         EventsConsumer,
         DeadlineTracker,
         AlertProjection,
-        AlertEventsRelay,
+        streamRelayProvider<AlertingConfig>('alert', ALERTING_CONFIG, (c) => c.ALERT_EVENTS_TOPIC),
         EscalationSweeper,
         Notifier,
         DeliveryWorker,

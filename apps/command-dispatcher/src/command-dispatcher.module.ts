@@ -1,9 +1,8 @@
-import { PlatformModule } from '@fleet/platform';
+import { PlatformModule, streamRelayProvider } from '@fleet/platform';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AnswersConsumer } from './commands/answers/answers.consumer';
 import { Dispatcher } from './commands/dispatch/dispatcher';
 import { CommandsHttpController } from './commands/http/commands.http.controller';
-import { CommandEventsRelay } from './commands/relay/command-events.relay';
 import { CommandService } from './commands/request-command/command-service';
 import { CommandLedger } from './commands/store/command-ledger';
 import { COMMAND_DISPATCHER_CONFIG, type CommandDispatcherConfig } from './config';
@@ -31,7 +30,11 @@ export class CommandDispatcherModule {
         ConfigurationLoop,
         DeviceFeeds,
         AnswersConsumer,
-        CommandEventsRelay,
+        streamRelayProvider<CommandDispatcherConfig>(
+          'command',
+          COMMAND_DISPATCHER_CONFIG,
+          (c) => c.COMMAND_EVENTS_TOPIC,
+        ),
         JobService,
         JobReleaser,
       ],

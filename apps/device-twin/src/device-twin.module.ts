@@ -1,4 +1,4 @@
-import { PlatformModule, PG_POOL } from '@fleet/platform';
+import { PlatformModule, PG_POOL, streamRelayProvider } from '@fleet/platform';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DEVICE_TWIN_CONFIG, type DeviceTwinConfig } from './config';
@@ -17,7 +17,6 @@ import { ReadYourWrites } from './devices/http/read-your-writes';
 import { DeviceLifecycleHttpController } from './devices/lifecycle/device-lifecycle.http.controller';
 import { ProvisionDeviceHandler } from './devices/provision-device/provision-device.handler';
 import { ProvisionDeviceHttpController } from './devices/provision-device/provision-device.http.controller';
-import { DeviceEventsRelay } from './devices/relay-device-events/device-events.relay';
 import { RotateCredentialsHandler } from './devices/rotate-credentials/rotate-credentials.handler';
 import { RotateCredentialsHttpController } from './devices/rotate-credentials/rotate-credentials.http.controller';
 import { PostgresTwinStore } from './devices/twin/postgres-twin.store';
@@ -65,7 +64,7 @@ export class DeviceTwinModule {
         RotateCredentialsHandler,
         ReadYourWrites,
         TwinProjection,
-        DeviceEventsRelay,
+        streamRelayProvider<DeviceTwinConfig>('device', DEVICE_TWIN_CONFIG, (c) => c.DEVICE_EVENTS_TOPIC),
         TelemetryConsumer,
         CommandOutcomesConsumer,
         ...SEARCH_PROVIDERS,

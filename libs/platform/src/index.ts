@@ -6,3 +6,4 @@ export * from './service-config';
 export * from './run-service';
 export * from './mqtt-credentials';
 export * from './leader-lease';
+export * from './stream-relay';
