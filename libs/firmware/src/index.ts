@@ -1,0 +1,4 @@
+export * from './signature';
+export * from './version';
+export * from './firmware-package';
+export * from './update-result';
