@@ -2,3 +2,4 @@ export * from './signature';
 export * from './version';
 export * from './firmware-package';
 export * from './update-result';
+export * from './dev-manufacturer-key';
