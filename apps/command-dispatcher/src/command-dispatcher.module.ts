@@ -4,6 +4,7 @@ import { AnswersConsumer } from './commands/answers/answers.consumer';
 import { Dispatcher } from './commands/dispatch/dispatcher';
 import { CommandsHttpController } from './commands/http/commands.http.controller';
 import { CommandService } from './commands/request-command/command-service';
+import { CommandRequestsConsumer } from './commands/requests/command-requests.consumer';
 import { CommandLedger } from './commands/store/command-ledger';
 import { COMMAND_DISPATCHER_CONFIG, type CommandDispatcherConfig } from './config';
 import { ConfigurationLoop } from './configuration-loop/apply/configuration-loop.service';
@@ -30,6 +31,7 @@ export class CommandDispatcherModule {
         ConfigurationLoop,
         DeviceFeeds,
         AnswersConsumer,
+        CommandRequestsConsumer,
         streamRelayProvider<CommandDispatcherConfig>(
           'command',
           COMMAND_DISPATCHER_CONFIG,

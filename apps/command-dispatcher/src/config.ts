@@ -20,6 +20,10 @@ export const commandDispatcherKeys = {
     .string()
     .default(Topics.commandResponses)
     .describe("topic of devices' answers to commands"),
+  COMMAND_REQUESTS_TOPIC: z
+    .string()
+    .default(Topics.commandRequests)
+    .describe('topic of commands other services ask for (fuota-orchestrator)'),
   COMMAND_EVENTS_TOPIC: z
     .string()
     .default(Topics.commandEvents)

@@ -4,3 +4,4 @@ export * from './topics';
 export * from './compatibility';
 export * from './event-records';
 export * from './configuration-values';
+export * from './command-requests';

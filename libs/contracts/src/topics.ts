@@ -28,6 +28,7 @@ export const Topics = {
   alertEvents: 'fleet.alert-events.v1',
   telemetry: 'fleet.telemetry.v1',
   commandResponses: 'fleet.command-responses.v1',
+  commandRequests: 'fleet.command-requests.v1',
 } as const;
 
 const eventTopic = (
@@ -105,6 +106,17 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
     schemas: ['fleet.telemetry.CommandResponse'],
     deadLetter: `${Topics.commandResponses}.dlt`,
     description: "Devices' answers to commands (MQTT up/ack) from ingestion, for command-dispatcher.",
+  },
+  {
+    name: Topics.commandRequests,
+    partitions: 6,
+    retentionMs: 7 * DAY,
+    compacted: false,
+    key: 'device id',
+    schemas: ['fleet.dispatch.CommandRequest'],
+    deadLetter: `${Topics.commandRequests}.dlt`,
+    description:
+      'Commands other services (fuota-orchestrator) ask command-dispatcher to run; idempotent by command id.',
   },
 ];
 
