@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '@fleet/event-store';
 import { UndecodableMessageError } from './avro-codec';
+import { CAMPAIGN_AVRO_DATA, CAMPAIGN_PLAIN_DATA } from './campaign-event-records';
 import { COMMAND_AVRO_DATA, COMMAND_PLAIN_DATA } from './command-event-records';
 import {
   fromAvroConfigurationMap,
@@ -57,9 +58,9 @@ type DataMapper = (data: Record<string, unknown>) => Record<string, unknown>;
 
 /**
  * Event data whose plain shape Avro cannot carry as is: configuration maps and other scalar values
- * become `fleet.common.ConfigurationValue`s, ISO-8601 instants of command events timestamp-millis.
- * Every other event's data is encoded unchanged (fields absent from its schema, such as sealed
- * root keys, are dropped by the encoder).
+ * become `fleet.common.ConfigurationValue`s, ISO-8601 instants of command and campaign events
+ * timestamp-millis, a campaign's target selector one record. Every other event's data is encoded
+ * unchanged (fields absent from its schema, such as sealed root keys, are dropped by the encoder).
  */
 const AVRO_DATA: Readonly<Record<string, DataMapper>> = {
   'fleet.device.DesiredConfigurationChanged': (data) => ({
@@ -71,6 +72,7 @@ const AVRO_DATA: Readonly<Record<string, DataMapper>> = {
     reported: toAvroConfigurationMap(data['reported'] as ConfigurationMap),
   }),
   ...COMMAND_AVRO_DATA,
+  ...CAMPAIGN_AVRO_DATA,
 };
 
 /** The inverse of {@link AVRO_DATA}, for readers. */
@@ -84,6 +86,7 @@ const PLAIN_DATA: Readonly<Record<string, DataMapper>> = {
     reported: fromAvroConfigurationMap(data['reported'] as AvroConfigurationMap),
   }),
   ...COMMAND_PLAIN_DATA,
+  ...CAMPAIGN_PLAIN_DATA,
 };
 
 export function toAvroData(schema: string, data: Record<string, unknown>): Record<string, unknown> {
@@ -126,6 +129,20 @@ export function fromCommandEventRecord<
 >(record: EventRecord): TEvent {
   if (!record.envelope.stream.startsWith('command-')) {
     throw new UndecodableMessageError(`not a command event: stream ${record.envelope.stream}`);
+  }
+  return fromEventRecord<TEvent>(record);
+}
+
+/**
+ * A decoded record of `fleet.campaign-events.v1` as its campaign event, e.g.
+ * `fromCampaignEventRecord<CampaignEvent>(codec.decode<EventRecord>(bytes).value)`.
+ * @throws UndecodableMessageError (non-retriable: dead-letter it) when it is not a campaign's event.
+ */
+export function fromCampaignEventRecord<
+  TEvent extends PlainEvent = { type: string; data: Record<string, unknown> },
+>(record: EventRecord): TEvent {
+  if (!record.envelope.stream.startsWith('campaign-')) {
+    throw new UndecodableMessageError(`not a campaign event: stream ${record.envelope.stream}`);
   }
   return fromEventRecord<TEvent>(record);
 }

@@ -159,9 +159,13 @@ function advance(
     return events;
   }
   if (checkErrorThreshold(state, emit)) return events;
-  openNextWaves(state, emit);
-  if (state.status !== 'running') return events;
+  // Each helper folds what it emits onto `state`; they read it back through this view.
+  const view = () => state;
+  openNextWaves(view, emit);
+  if (view().status !== 'running') return events;
   startDevices(state, command, emit);
+  // Devices that were already on the target version may have finished a wave just now.
+  openNextWaves(view, emit);
   return events;
 }
 
@@ -204,10 +208,12 @@ function checkErrorThreshold(state: CampaignState, emit: (e: CampaignEvent) => v
 }
 
 /** A wave whose devices succeeded at least the success threshold opens the next; the last one completes the campaign once every device finished. */
-function openNextWaves(state: CampaignState, emit: (e: CampaignEvent) => void): void {
-  const definition = state.definition!;
+function openNextWaves(view: () => CampaignState, emit: (e: CampaignEvent) => void): void {
+  const definition = view().definition!;
   const { campaignId } = definition;
   for (;;) {
+    const state = view();
+    if (state.status !== 'running') return;
     const size = countWave(state, state.wave);
     const counts = countByStatus(state, state.wave);
     const passed = size === 0 || counts.succeeded * 100 >= definition.successThresholdPercent * size;
@@ -255,6 +261,7 @@ function startDevices(
       device.status === 'gated' ||
       (device.status === 'retrying' && device.retryAt !== null && Date.parse(device.retryAt) <= now);
     if (!due) continue;
+    if (device.status === 'gated' && !heldOffLongEnough(device, definition, now)) continue;
     budget--;
     const observation = command.observations.get(device.deviceId);
     const target = definition.artifact.version;
@@ -282,6 +289,19 @@ function startDevices(
     });
     capacity--;
   }
+}
+
+/** Gates the orchestrator checks itself are checked again at once; a dispatcher's refusal is retried after the retry delay. */
+const LOCAL_GATES: ReadonlySet<Gate> = new Set([
+  'battery',
+  'already-updating',
+  'maintenance-window',
+  'device-status',
+]);
+
+function heldOffLongEnough(device: DeviceProgress, definition: CampaignDefinition, now: number): boolean {
+  if (!device.gate || LOCAL_GATES.has(device.gate.gate)) return true;
+  return now >= Date.parse(device.since) + definition.retry.baseDelaySeconds * 1000;
 }
 
 /** The server-side gates before a device starts; unknown battery does not gate (mains-powered devices never report one). */

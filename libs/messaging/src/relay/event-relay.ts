@@ -106,12 +106,16 @@ export class EventRelay {
   }
 }
 
-/** Record key: the device the event is about when there is one, else the aggregate id. */
+/**
+ * Record key: the device the event is about when there is one, else the aggregate id. Campaigns
+ * are keyed by campaign id even for their device steps, so a rollout stays in order on one partition.
+ */
 export function toMessage(event: RecordedEvent, codec: AvroCodec): OutgoingMessage {
   const schema = schemaNameForEvent(event);
+  const aggregateId = event.stream.slice(event.stream.indexOf('-') + 1);
   const deviceId = typeof event.data['deviceId'] === 'string' ? event.data['deviceId'] : undefined;
   return {
-    key: deviceId ?? event.stream.slice(event.stream.indexOf('-') + 1),
+    key: event.stream.startsWith('campaign-') ? aggregateId : (deviceId ?? aggregateId),
     value: codec.encode(schema, toEventRecord(event)),
     headers: {
       'event-id': event.id,
