@@ -5,3 +5,4 @@ export * from './compatibility';
 export * from './event-records';
 export * from './configuration-values';
 export * from './command-requests';
+export * from './device-facts';
