@@ -41,6 +41,8 @@ export interface CommandView {
 export class DispatcherHarness {
   readonly stack = new IngestionHarness();
   readonly commandEventsTopic = uniqueName('e2e.command-events');
+  /** Where services (fuota-orchestrator) ask this dispatcher for commands. */
+  readonly commandRequestsTopic = uniqueName('e2e.command-requests');
   readonly commandEvents: EventRecord[] = [];
   dispatcher!: ServiceProcess;
   private dispatcherEnv: Record<string, string> = {};
@@ -53,6 +55,8 @@ export class DispatcherHarness {
     await ensureTopics(kafka, [
       { name: this.commandEventsTopic, partitions: 3, retentionMs: 3_600_000, compacted: false },
       { name: `${this.commandEventsTopic}.dlt`, partitions: 1, retentionMs: 3_600_000, compacted: false },
+      { name: this.commandRequestsTopic, partitions: 3, retentionMs: 3_600_000, compacted: false },
+      { name: `${this.commandRequestsTopic}.dlt`, partitions: 1, retentionMs: 3_600_000, compacted: false },
     ]);
     await this.stack.start({}, { COMMAND_EVENTS_TOPIC: this.commandEventsTopic });
     this.dispatcherEnv = {
@@ -61,6 +65,7 @@ export class DispatcherHarness {
       TELEMETRY_TOPIC: this.stack.telemetryTopic,
       COMMAND_RESPONSES_TOPIC: this.stack.responsesTopic,
       COMMAND_EVENTS_TOPIC: this.commandEventsTopic,
+      COMMAND_REQUESTS_TOPIC: this.commandRequestsTopic,
       DISPATCHER_GROUP_PREFIX: uniqueName('e2e-dispatcher'),
       DISPATCH_INTERVAL_MS: '100',
       ...dispatcherEnv,

@@ -6,10 +6,10 @@ import {
   type PayloadFormat,
   type UplinkKind,
 } from '@fleet/device-protocol';
-import { encodeAck, type AckMessage } from './device/commands';
+import { encodeAck, type AckMessage, type CommandEffect } from './device/commands';
 import type { DeviceModel } from './device/device-model';
 import { malformedPayload } from './device/malformed';
-import { encodePack, stateRecords, telemetryRecords } from './device/senml-pack';
+import { encodePack, stateRecords, telemetryRecords, type PackRecord } from './device/senml-pack';
 import type { IncomingMessage, MqttLink } from './mqtt-link';
 import type { SimulationContext } from './simulation-context';
 import type { DeviceRecord } from './simulator-stats';
@@ -71,11 +71,27 @@ export class DeviceMessaging {
     this.send(link, 'state', payload, 1, SENML_TYPES[this.format], () => this.record.state.push(time));
   }
 
+  /** `up/fuota`: object 5 as it was at `time` (a state change, possibly reported late after a reboot). */
+  sendFirmwareUpdate(link: MqttLink, records: readonly PackRecord[], time: number): void {
+    const payload = encodePack(records, time, this.format);
+    this.send(link, 'fuota', payload, 1, SENML_TYPES[this.format], () => undefined);
+  }
+
+  sendNotifications(link: MqttLink, notifications: readonly AckMessage[]): void {
+    for (const notification of notifications) this.sendAck(link, notification);
+  }
+
   /**
    * Handles one downlink: `down/config` is applied and answered with `up/state`, `down/command`
-   * answered on `up/ack`. Calls `reboot` once the answer to a reboot is with the broker.
+   * answered on `up/ack`. Calls `reboot` once the answer to a reboot is with the broker, and
+   * `firmwareChanged` at once when a command changed object 5 (the model already has the change).
    */
-  receive(link: MqttLink, { topic, payload, contentType }: IncomingMessage, reboot: () => void): void {
+  receive(
+    link: MqttLink,
+    { topic, payload, contentType }: IncomingMessage,
+    reboot: () => void,
+    firmwareChanged: (effect: Extract<CommandEffect, { kind: 'firmware' }>) => void = () => undefined,
+  ): void {
     const address = parseDeviceTopic(topic);
     if (address?.direction !== 'down' || address.deviceId !== this.deviceId) return;
     const { counters } = this.context.stats;
@@ -88,7 +104,10 @@ export class DeviceMessaging {
       }
       const answer = this.model.handleCommand(decodeCommand(payload, contentType), Date.now());
       if (!answer) counters.expiredCommands++;
-      else this.sendAck(link, answer.ack, answer.effect.kind === 'reboot' ? reboot : undefined);
+      else {
+        this.sendAck(link, answer.ack, answer.effect.kind === 'reboot' ? reboot : undefined);
+        if (answer.effect.kind === 'firmware') firmwareChanged(answer.effect);
+      }
     } catch {
       counters.invalidDownlinks++;
     }

@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { parseCli, type CliOptions } from './cli-options';
+import { firmwareOptionsOf, lorawanFuotaOptionsOf, parseCli, type CliOptions } from './cli-options';
 import { provisionFleet } from './provisioning';
 import { FleetSimulator, type FleetSimulatorOptions, type SimulatorSnapshot } from './simulator';
 
@@ -37,6 +37,8 @@ async function main(options: CliOptions): Promise<void> {
     qos: options.qos,
     sleepyListenWindowMs: options.listenWindowMs,
     malformedRate: options.malformed,
+    firmware: firmwareOptionsOf(options),
+    lorawanFuota: lorawanFuotaOptionsOf(options),
     ...(options.maxMessages === undefined ? {} : { maxMessages: options.maxMessages }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(await networkServer(devices.some((d) => d.kind === 'lorawan'))),

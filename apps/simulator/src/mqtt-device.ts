@@ -14,15 +14,22 @@ import {
 import type { SimulatedDevice } from './simulator-options';
 import type { DeviceRecord } from './simulator-stats';
 import type { DeviceModel } from './device/device-model';
+import type { FirmwareUpdate } from './device/firmware-update';
+import type { PackRecord } from './device/senml-pack';
+import { FirmwareAgent } from './firmware/update-agent/firmware-agent';
+import type { FleetFirmware } from './firmware/update-agent/fleet-firmware';
 
 const RETRY_MS = 500;
 const RECONNECT_MS = 2_000;
+/** `up/fuota` reports kept while disconnected (a sleepy device, a reboot): the latest ones. */
+const MAX_PENDING_FIRMWARE_REPORTS = 16;
 
 /**
  * A device with its own broker connection (username and client id = device id). Always-on: one
  * persistent connection, telemetry every interval, reconnecting when the connection drops. Sleepy:
  * wakes every interval, connects with a kept session (QoS 1 downlinks queue while it sleeps),
- * sends one uplink, listens for the window, disconnects.
+ * sends one uplink, listens for the window, disconnects. Both update their firmware over HTTP
+ * (LwM2M object 5) and report each change of it on `up/fuota`, when next connected if not now.
  */
 export class MqttDevice {
   private link?: MqttLink;
@@ -35,16 +42,42 @@ export class MqttDevice {
   private readonly model: DeviceModel;
   private readonly record: DeviceRecord;
   private readonly messaging: DeviceMessaging;
+  private readonly firmware: FirmwareAgent;
+  private readonly firmwareReports: { readonly time: number; readonly records: PackRecord[] }[] = [];
 
+  /** `index`: the device's place among the run's IP devices (failure injection by `firstDevices`). */
   constructor(
     private readonly device: SimulatedDevice,
     private readonly context: SimulationContext,
+    fleetFirmware: FleetFirmware,
+    index: number,
   ) {
     this.random = deviceRandom(context, device);
     this.model = deviceModel(context, device, this.random, 'ip');
     this.record = context.stats.add(device.deviceId, device.kind);
     const format = payloadFormatOf(context, this.random);
     this.messaging = new DeviceMessaging(device.deviceId, context, this.model, format, this.record);
+    const failures = fleetFirmware.failuresOf(device.deviceId, index);
+    this.model.enableFirmwareUpdate({
+      minBatteryPercent: fleetFirmware.settings.minBatteryPercent,
+      batterySags: () => failures.next('lowBattery'),
+    });
+    this.firmware = new FirmwareAgent({
+      model: this.model,
+      fleet: fleetFirmware,
+      failures,
+      report: () => this.reportFirmware(),
+      restart: () => void this.reboot(),
+    });
+  }
+
+  get deviceId(): string {
+    return this.device.deviceId;
+  }
+
+  /** The firmware the device runs and its object 5 (tests, the simulator's API). */
+  get firmwareStatus(): { readonly version: string; readonly update: FirmwareUpdate } {
+    return { version: this.model.firmwareVersion, update: this.model.firmwareUpdate };
   }
 
   /** True once the device sent its `maxMessages` and the broker answered everything. */
@@ -63,6 +96,7 @@ export class MqttDevice {
   async stop(): Promise<void> {
     this.stopped = true;
     this.timers.stop();
+    this.firmware.stop();
     await this.messaging.settled();
     await this.disconnect();
   }
@@ -89,7 +123,13 @@ export class MqttDevice {
           sessionExpirySeconds: Math.ceil(
             Math.max(3_600, (10 * intervalMs(this.context, this.device)) / 1000),
           ),
-          onMessage: (message, via) => this.messaging.receive(via, message, () => void this.reboot()),
+          onMessage: (message, via) =>
+            this.messaging.receive(
+              via,
+              message,
+              () => void this.reboot(),
+              ({ events }) => this.firmware.changed(events),
+            ),
           onLost: () => this.onLost(),
         });
         // A kept session still has the subscription (and the messages queued for it).
@@ -113,11 +153,32 @@ export class MqttDevice {
     stats.counters.connects++;
     stats.counters.connected++;
     this.record.online = true;
+    // Reports kept while away first: they are older than the state, which must be the last word.
+    this.flushFirmwareReports();
     if (this.stateDue) {
       this.stateDue = false;
       this.messaging.sendState(link);
     }
     return true;
+  }
+
+  /** Object 5 changed: `up/fuota` now (or when next connected), and notifications to its observers. */
+  private reportFirmware(): void {
+    const time = this.model.timestamp(Date.now());
+    this.firmwareReports.push({ time, records: this.model.firmwareReport() });
+    this.firmwareReports.splice(0, this.firmwareReports.length - MAX_PENDING_FIRMWARE_REPORTS);
+    this.flushFirmwareReports();
+    if (this.link?.connected) {
+      this.messaging.sendNotifications(this.link, this.model.firmwareNotifications(Date.now()));
+    }
+  }
+
+  private flushFirmwareReports(): void {
+    const { link } = this;
+    if (!link?.connected) return;
+    for (const { time, records } of this.firmwareReports.splice(0)) {
+      this.messaging.sendFirmwareUpdate(link, records, time);
+    }
   }
 
   private async disconnect(): Promise<void> {
@@ -173,17 +234,23 @@ export class MqttDevice {
     });
   }
 
-  /** After answering Reboot: a sleepy device reboots when its window ends, an always-on one now. */
+  /**
+   * After answering Reboot, or at the end of a firmware installation: a sleepy device reboots when
+   * its window ends, an always-on one now. A download or an installation in progress is lost.
+   */
   private async reboot(): Promise<void> {
     this.context.stats.counters.reboots++;
-    this.model.reboot();
+    const firmwareEvents = this.model.reboot();
     this.stateDue = true;
     if (this.device.kind === 'sleepy') {
       this.rebootDue = true;
+      this.firmware.changed(firmwareEvents);
       return;
     }
     this.timers.clear();
-    await this.disconnect();
+    const disconnected = this.disconnect();
+    this.firmware.changed(firmwareEvents);
+    await disconnected;
     this.timers.later(this.context.settings.rebootDelayMs, async () => {
       await this.reconnect();
       this.timers.later(this.interval(), () => this.tick());

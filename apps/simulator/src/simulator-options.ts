@@ -1,5 +1,11 @@
 import { ValidationError } from '@fleet/core';
 import { DEFAULT_BATTERY, type BatteryModel } from './device/telemetry-model';
+import {
+  resolveFirmwareOptions,
+  type FirmwareSettings,
+  type FirmwareUpdateOptions,
+} from './firmware/firmware-options';
+import { resolveLorawanFuota, type LorawanFuotaOptions } from './lorawan-fuota/lorawan-fuota-options';
 import type { DeviceKind } from './simulator-stats';
 
 /** One device to simulate. */
@@ -61,10 +67,20 @@ export interface FleetSimulatorOptions {
   /** Seed of all randomness (readings, jitter, malformed choice). Default: from the clock. */
   readonly seed?: number;
   readonly battery?: BatteryModel;
+
+  // --- Firmware updates over HTTP (LwM2M object 5) ---
+  /** Download, verification, installation and injected failures (src/firmware/firmware-options.ts). */
+  readonly firmware?: FirmwareUpdateOptions;
+  // --- end of firmware updates over HTTP ---
+
+  // --- LoRaWAN multicast firmware sessions (TS003/TS004/TS005) ---
+  /** Fragment loss, clock skew, apply delay of LoRaWAN devices (src/lorawan-fuota/lorawan-fuota-options.ts). */
+  readonly lorawanFuota?: LorawanFuotaOptions;
+  // --- end of LoRaWAN multicast firmware sessions ---
 }
 
-export type SimulatorSettings = Required<Omit<FleetSimulatorOptions, 'networkServer'>> &
-  Pick<FleetSimulatorOptions, 'networkServer'>;
+export type SimulatorSettings = Required<Omit<FleetSimulatorOptions, 'networkServer' | 'firmware'>> &
+  Pick<FleetSimulatorOptions, 'networkServer'> & { readonly firmware: FirmwareSettings };
 
 export function resolveOptions(options: FleetSimulatorOptions): SimulatorSettings {
   const settings: SimulatorSettings = {
@@ -83,6 +99,8 @@ export function resolveOptions(options: FleetSimulatorOptions): SimulatorSetting
     rebootDelayMs: options.rebootDelayMs ?? 1_000,
     seed: options.seed ?? Date.now() % 2 ** 31,
     battery: options.battery ?? DEFAULT_BATTERY,
+    firmware: resolveFirmwareOptions(options.firmware),
+    lorawanFuota: resolveLorawanFuota(options.lorawanFuota),
   };
   const invalid = (message: string) => new ValidationError(`simulator options: ${message}`);
   if (!(settings.telemetryIntervalMs > 0)) throw invalid('telemetryIntervalMs must be positive');

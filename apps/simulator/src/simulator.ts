@@ -1,6 +1,8 @@
 import { mapConcurrently } from '@fleet/core';
 import { MalformedCycle } from './device/malformed';
 import { seededRandom } from './device/random';
+import type { FirmwareUpdate } from './device/firmware-update';
+import { FleetFirmware } from './firmware/update-agent/fleet-firmware';
 import { MqttDevice } from './mqtt-device';
 import { SimulatedNetworkServer } from './network-server';
 import type { SimulationContext } from './simulation-context';
@@ -14,6 +16,8 @@ import {
 import { SimulatorStats, type DeviceRecord, type SimulatorCounters } from './simulator-stats';
 
 export type { FleetSimulatorOptions, NetworkServerAccount, SimulatedDevice } from './simulator-options';
+export type { FirmwareUpdateOptions, FuotaFailureOptions } from './firmware/firmware-options';
+export type { FirmwareUpdate } from './device/firmware-update';
 export type { DeviceKind, DeviceRecord, SimulatorCounters } from './simulator-stats';
 export { EXPECTED_REJECTION, MALFORMED_KINDS, type MalformedKind } from './device/malformed';
 
@@ -51,7 +55,10 @@ export class FleetSimulator {
       stats: this.stats,
       malformed: new MalformedCycle(this.settings.malformedRate, seededRandom(this.settings.seed)),
     };
-    this.mqttDevices = devices.filter((d) => d.kind !== 'lorawan').map((d) => new MqttDevice(d, context));
+    const firmware = new FleetFirmware(this.settings.firmware, this.settings.seed);
+    this.mqttDevices = devices
+      .filter((d) => d.kind !== 'lorawan')
+      .map((d, index) => new MqttDevice(d, context, firmware, index));
     const lorawan = devices.filter((d) => d.kind === 'lorawan');
     const account = this.settings.networkServer;
     if (lorawan.length > 0 && account)
@@ -107,5 +114,10 @@ export class FleetSimulator {
 
   devices(): DeviceRecord[] {
     return [...this.stats.devices.values()];
+  }
+
+  /** The firmware an IP device runs and its LwM2M object 5 (live). */
+  firmware(deviceId: string): { readonly version: string; readonly update: FirmwareUpdate } | undefined {
+    return this.mqttDevices.find((device) => device.deviceId === deviceId)?.firmwareStatus;
   }
 }

@@ -7,6 +7,7 @@ import {
   type ResourceValue,
 } from '@fleet/device-protocol';
 import { Encoder } from 'cbor-x';
+import type { FirmwareUpdateEvent } from './firmware-update';
 import { senmlValues, type PackRecord } from './senml-pack';
 
 /** An `up/ack` message (docs/device-protocol.md, "Command response"). */
@@ -26,7 +27,9 @@ export type CommandEffect =
   | { readonly kind: 'reboot' }
   | { readonly kind: 'configure'; readonly key: string; readonly value: ResourceValue }
   | { readonly kind: 'observe'; readonly token: string; readonly path: string; readonly pminMs: number }
-  | { readonly kind: 'cancel-observe'; readonly path: string };
+  | { readonly kind: 'cancel-observe'; readonly path: string }
+  /** Object 5 changed (or was asked to and refused): the device reports it and acts on it. */
+  | { readonly kind: 'firmware'; readonly events: readonly FirmwareUpdateEvent[] };
 
 export interface CommandAnswer {
   readonly ack: AckMessage;
@@ -35,6 +38,9 @@ export interface CommandAnswer {
 
 /** LwM2M Device object, Reboot resource. */
 export const REBOOT_PATH = '/3/0/4';
+/** LwM2M Firmware Update object: Package URI (write starts a download) and Update (execute installs). */
+export const PACKAGE_URI_PATH = '/5/0/1';
+export const UPDATE_PATH = '/5/0/2';
 
 const none: CommandEffect = { kind: 'none' };
 
@@ -99,7 +105,7 @@ export function succeeded(id: string, code: string, values?: readonly PackRecord
   return { id, status: 'succeeded', code, ...(values === undefined ? {} : { values }) };
 }
 
-function failed(id: string, code: string, reason: string): AckMessage {
+export function failed(id: string, code: string, reason: string): AckMessage {
   return { id, status: 'failed', code, reason };
 }
 

@@ -109,3 +109,101 @@ describe('command answers', () => {
     });
   });
 });
+
+describe('object 5 commands of a device that updates over HTTP', () => {
+  const URI = 'http://127.0.0.1:8080/fw-2.0.0.bin?token=abc';
+  const updatable = (batterySags = false) => {
+    const device = model();
+    device.enableFirmwareUpdate({ minBatteryPercent: 10, batterySags: () => batterySags });
+    return device;
+  };
+
+  it('given a device without object 5 (LoRaWAN), when /5/0/1 is written, then failed 4.05 as before', () => {
+    expect(roundTrip({ id: 'f-0', op: 'write', path: '/5/0/1', value: URI }).response).toMatchObject({
+      code: '4.05',
+    });
+  });
+
+  it('given Idle, when /5/0 is read, then state 0 and result 0 (and an empty Package URI)', () => {
+    const { response } = roundTrip({ id: 'f-1', op: 'read', path: '/5/0' }, updatable());
+    expect(response.values.map(({ path, value }) => [path, value])).toEqual([
+      ['/5/0/1', ''],
+      ['/5/0/3', 0],
+      ['/5/0/5', 0],
+    ]);
+  });
+
+  it('given Idle, when the Package URI is written, then 2.04 and the download starts', () => {
+    const device = updatable();
+    const { response, effect } = roundTrip({ id: 'f-2', op: 'write', path: '/5/0/1', value: URI }, device);
+    expect(response).toMatchObject({ status: 'succeeded', code: '2.04' });
+    expect(effect).toEqual({
+      kind: 'firmware',
+      events: [{ type: 'DownloadStarted', uri: URI, packageName: 'fw-2.0.0.bin' }],
+    });
+    expect(device.firmwareUpdate.state).toBe(1);
+  });
+
+  it('given a Package URI that is not a string, when written, then failed 4.00 naming the problem', () => {
+    const { response } = roundTrip({ id: 'f-3', op: 'write', path: '/5/0/1', value: 7 }, updatable());
+    expect(response).toMatchObject({ status: 'failed', code: '4.00' });
+  });
+
+  it('given Idle, when Update is executed, then failed 4.05: not downloaded', () => {
+    const { response } = roundTrip({ id: 'f-4', op: 'execute', path: '/5/0/2' }, updatable());
+    expect(response).toMatchObject({
+      status: 'failed',
+      code: '4.05',
+      reason: 'the firmware package is not downloaded (state 0, idle)',
+    });
+  });
+
+  const downloadedOn = (device: DeviceModel) => {
+    device.handleCommand({ id: 'w', op: 'write', path: '/5/0/1', value: URI }, now);
+    device.updateFirmware({ kind: 'CompleteDownload', uri: URI, packageVersion: '2.0.0' });
+    return device;
+  };
+
+  it('given a battery that sags below the minimum, when Update is executed, then failed 5.00 with the reason and result 8', () => {
+    const device = downloadedOn(updatable(true));
+    const { response, effect } = roundTrip({ id: 'f-5', op: 'execute', path: '/5/0/2' }, device);
+    expect(response).toMatchObject({ status: 'failed', code: '5.00' });
+    expect(response.reason).toMatch(/^battery at \d+ % is below the 10 % needed to install firmware$/);
+    expect(effect).toMatchObject({ kind: 'firmware', events: [{ type: 'UpdateRefused' }] });
+    expect(device.firmwareUpdate).toMatchObject({ state: 2, result: 8 });
+  });
+
+  it('given Downloaded, when Update is executed and the installation completes, then /3/0/3 is the new version', () => {
+    const device = downloadedOn(updatable());
+    expect(roundTrip({ id: 'f-6', op: 'execute', path: '/5/0/2' }, device).response.code).toBe('2.04');
+    device.updateFirmware({ kind: 'CompleteUpdate' });
+    expect(device.firmwareVersion).toBe('2.0.0');
+    expect(device.firmwareReport()).toEqual([
+      { path: '/5/0/3', value: 0 },
+      { path: '/5/0/5', value: 1 },
+      { path: '/5/0/7', value: 'fw-2.0.0.bin' },
+      { path: '/5/0/8', value: '2.0.0' },
+      { path: '/3/0/3', value: '2.0.0' },
+    ]);
+  });
+
+  it('given an observation of /5/0, when object 5 changes, then observers are notified at once (pmin permitting)', () => {
+    const device = updatable();
+    roundTrip({ id: 'obs-5', op: 'observe', path: '/5/0' }, device);
+    roundTrip({ id: 'obs-3', op: 'observe', path: '/3/0/9' }, device);
+    device.handleCommand({ id: 'f-7', op: 'write', path: '/5/0/1', value: URI }, now);
+    const notifications = device.firmwareNotifications(now + 1);
+    expect(notifications.map((n) => n.observation)).toEqual(['obs-5']);
+    expect(notifications[0]!.values).toContainEqual({ path: '/5/0/3', value: 1 });
+  });
+
+  it('given a download in progress, when the device reboots, then result 4 and observations are forgotten', () => {
+    const device = updatable();
+    roundTrip({ id: 'obs-6', op: 'observe', path: '/5/0' }, device);
+    device.handleCommand({ id: 'f-8', op: 'write', path: '/5/0/1', value: URI }, now);
+    expect(device.reboot()).toEqual([
+      { type: 'DownloadFailed', result: 4, reason: 'the device restarted during the download' },
+    ]);
+    expect(device.firmwareNotifications(now + 1)).toEqual([]);
+  });
+});
