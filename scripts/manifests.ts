@@ -52,7 +52,8 @@ const DIRECT_KEYS: Record<string, { value: string; description: string }> = {
 export const POD_KEYS: Record<string, string> = { INGESTION_INSTANCE_ID: 'metadata.name' };
 
 /** Passwords, keys, tokens, and connection strings that may carry credentials. */
-const SECRET_KEY = /PASSWORD|SECRET|TOKEN|PRIVATE|CREDENTIAL|KEK$|(^|_)KEY$|^(PG|EVENTSTORE|DATABASE)_URL$/;
+const SECRET_KEY =
+  /PASSWORD|SECRET|(^|_)TOKEN$|PRIVATE|CREDENTIAL|KEK$|(^|_)KEY$|^(PG|EVENTSTORE|DATABASE)_URL$/;
 
 /** Strimzi: replicas of every topic and the in-sync replicas an acknowledged write needs. */
 export const TOPIC_REPLICAS = 3;

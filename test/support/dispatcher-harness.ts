@@ -89,8 +89,13 @@ export class DispatcherHarness {
     await this.dispatcher.start(90_000);
   }
 
+  /** Stops every simulator started so far (a test starts new ones with other settings). */
+  async stopSimulators(): Promise<void> {
+    await Promise.all(this.simulators.splice(0).map((s) => s.stop()));
+  }
+
   async stop(): Promise<void> {
-    await Promise.all(this.simulators.map((s) => s.stop()));
+    await this.stopSimulators();
     await this.consumer?.stop();
     await this.dispatcher?.stop();
     await this.stack.stop();

@@ -3,6 +3,7 @@ import { ApiError, FleetApi, UnreachableError } from './api-client';
 import { EXIT_FAILURE, EXIT_USAGE, usageError, type CliFactory } from './cli';
 import { registerDeviceCommands } from './commands/device';
 import { registerDevicesCommands } from './commands/devices';
+import { registerFirmwareCommands } from './commands/firmware';
 import { registerFuotaCommands } from './commands/fuota-fragment';
 import { issueSupportToken, NoTokenError, TOKEN_HELP } from './token';
 
@@ -63,6 +64,7 @@ Examples:
   registerDeviceCommands(program, cli);
   registerDevicesCommands(program, cli);
   registerFuotaCommands(program, io);
+  registerFirmwareCommands(program, io, env);
   return program;
 }
 

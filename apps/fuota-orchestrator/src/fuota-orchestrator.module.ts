@@ -1,6 +1,9 @@
 import { PlatformModule } from '@fleet/platform';
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ArtifactsModule } from './artifacts/artifacts.module';
+import { CampaignsModule } from './campaigns/campaigns.module';
 import type { FuotaOrchestratorConfig } from './config';
+import { MulticastModule } from './multicast/multicast.module';
 
 /** Boots with the shared platform (probes, metrics, auth, Kafka, event store); features come with their issues. */
 @Module({})
@@ -8,7 +11,12 @@ export class FuotaOrchestratorModule {
   static forRoot(config: FuotaOrchestratorConfig): DynamicModule {
     return {
       module: FuotaOrchestratorModule,
-      imports: [PlatformModule.forRoot({ service: 'fuota-orchestrator', config })],
+      imports: [
+        PlatformModule.forRoot({ service: 'fuota-orchestrator', config }),
+        ArtifactsModule.forRoot(config),
+        CampaignsModule.forRoot(config),
+        MulticastModule.forRoot(config),
+      ],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadTrustedKeys, type TrustedKey } from '@fleet/firmware';
 import {
   chirpstackUplinkMessage,
   codecForModel,
@@ -9,9 +10,17 @@ import {
 } from '@fleet/device-protocol';
 import type { DeviceModel } from './device/device-model';
 import { answerLorawanCommand, dueLorawanNotifications, type PendingAnswer } from './device/lorawan-commands';
-import { jittered, type Random } from './device/random';
+import { jittered, seededRandom, seedOf, type Random } from './device/random';
 import { meterRecords, type PackRecord } from './device/senml-pack';
 import { eu868DataRate, spreadingFactorFor } from './device/telemetry-model';
+import {
+  LorawanFuotaDevice,
+  type BlockOutcome,
+  type Frame,
+  type Reaction,
+} from './lorawan-fuota/fuota-device';
+import { fragmentLossOf, resolveLorawanFuota } from './lorawan-fuota/lorawan-fuota-options';
+import { mcAddrOfGroupEui } from './lorawan-fuota/multicast-group';
 import { MqttLink, type IncomingMessage } from './mqtt-link';
 import { Timers } from './timers';
 import { deviceModel, deviceRandom, intervalMs, type SimulationContext } from './simulation-context';
@@ -27,14 +36,20 @@ import type { DeviceRecord } from './simulator-stats';
 const DOWNLINK_FILTER = 'application/+/device/+/command/down';
 const DOWNLINK_TOPIC = /^application\/[^/]+\/device\/([0-9a-fA-F]{16})\/command\/down$/;
 const GATEWAYS = ['a84041ffff1f0001', 'a84041ffff1f0002'] as const;
+/** FPorts of the LoRaWAN application-layer packages (TS005, TS004, TS003). */
+const PACKAGE_PORTS: readonly number[] = [200, 201, 202];
 const RECONNECT_MS = 2_000;
 
 interface LoraDevice {
   readonly device: SimulatedDevice;
   readonly devEui: string;
   readonly random: Random;
-  readonly model: DeviceModel;
+  /** Replaced when the device restarts on firmware it received over multicast. */
+  model: DeviceModel;
   readonly record: DeviceRecord;
+  /** Multicast firmware sessions (TS003/TS004/TS005) and their answers, sent before command answers. */
+  readonly fuota: LorawanFuotaDevice;
+  readonly packageAnswers: Frame[];
   frameCounter: number;
   sent: number;
   /** Answers and notifications for the next uplinks, one per uplink. */
@@ -56,6 +71,8 @@ export class SimulatedNetworkServer {
   private readonly devices = new Map<string, LoraDevice>();
   private readonly applicationId: string;
   private readonly tenantId: string;
+  private readonly fuotaSettings;
+  private trustedKeys: readonly TrustedKey[] = [];
 
   constructor(
     devices: readonly SimulatedDevice[],
@@ -64,6 +81,7 @@ export class SimulatedNetworkServer {
   ) {
     this.applicationId = account.applicationId ?? DEFAULT_APPLICATION_ID;
     this.tenantId = account.tenantId ?? DEFAULT_TENANT_ID;
+    this.fuotaSettings = resolveLorawanFuota(context.settings.lorawanFuota);
     for (const device of devices) {
       const random = deviceRandom(context, device);
       const devEui = (device.devEui ?? '').toLowerCase();
@@ -79,6 +97,8 @@ export class SimulatedNetworkServer {
         sent: 0,
         answers: [],
         ticking: false,
+        fuota: this.fuotaDevice(device.deviceId),
+        packageAnswers: [],
       });
     }
   }
@@ -87,13 +107,16 @@ export class SimulatedNetworkServer {
     const max = this.context.settings.maxMessages;
     return (
       this.pending.size === 0 &&
-      [...this.devices.values()].every((d) => d.sent >= max && d.answers.length === 0)
+      [...this.devices.values()].every(
+        (d) => d.sent >= max && d.answers.length === 0 && d.packageAnswers.length === 0,
+      )
     );
   }
 
   /** Connects (retrying for the login timeout), then each device joins with a firmware frame. */
   async start(): Promise<void> {
     if (this.devices.size === 0) return;
+    this.trustedKeys = await loadTrustedKeys(this.context.settings.firmware.trustedKeysDir);
     const deadline = Date.now() + this.context.settings.loginTimeoutMs;
     while (!(await this.connect()) && !this.stopped && Date.now() < deadline) await sleep(500);
     for (const lora of this.devices.values()) {
@@ -170,8 +193,11 @@ export class SimulatedNetworkServer {
    * else a measurement while `maxMessages` allows. Answers do not count as messages.
    */
   private tick(lora: LoraDevice): void {
-    const answer = lora.answers.shift();
-    if (answer) this.sendAnswer(lora, answer);
+    const packageAnswer = lora.packageAnswers.shift();
+    const answer = packageAnswer ? undefined : lora.answers.shift();
+    if (packageAnswer)
+      this.publish(lora, packageAnswer.fPort, Buffer.from(packageAnswer.bytes), () => undefined);
+    else if (answer) this.sendAnswer(lora, answer);
     else if (lora.sent < this.context.settings.maxMessages) {
       lora.sent++;
       this.uplink(lora, meterRecords(lora.model.measure()), lora.record.telemetry);
@@ -252,6 +278,8 @@ export class SimulatedNetworkServer {
    */
   private onDownlink({ topic, payload }: IncomingMessage): void {
     const devEui = DOWNLINK_TOPIC.exec(topic)?.[1]?.toLowerCase();
+    const mcAddr = devEui === undefined ? undefined : mcAddrOfGroupEui(devEui);
+    if (mcAddr !== undefined) return this.onMulticast(mcAddr, payload);
     const lora = devEui === undefined ? undefined : this.devices.get(devEui);
     if (!lora) return;
     const { counters } = this.context.stats;
@@ -259,12 +287,72 @@ export class SimulatedNetworkServer {
     lora.record.downlinks++;
     try {
       const downlink = parseChirpstackDownlink(payload);
-      if (downlink.fPort !== LORAWAN_COMMAND_FPORT) return;
-      lora.answers.push(answerLorawanCommand(lora.model, downlink.data, Date.now()));
+      if (PACKAGE_PORTS.includes(downlink.fPort))
+        this.react(lora, lora.fuota.onUnicast(downlink.fPort, downlink.data, Date.now()));
+      else if (downlink.fPort !== LORAWAN_COMMAND_FPORT) return;
+      else lora.answers.push(answerLorawanCommand(lora.model, downlink.data, Date.now()));
     } catch {
       counters.invalidDownlinks++;
       return;
     }
     if (!lora.ticking && !this.stopped) this.schedule(lora, this.interval(lora));
+  }
+
+  // --- LoRaWAN multicast firmware sessions (src/lorawan-fuota) ---
+
+  private fuotaDevice(deviceId: string): LorawanFuotaDevice {
+    // Its own stream: losses and clock skew do not shift the device's readings and jitter.
+    const random = seededRandom(this.context.settings.seed ^ seedOf(`${deviceId}/lorawan-fuota`));
+    const skewMs = (random() * 2 - 1) * this.fuotaSettings.clockSkewSeconds * 1000;
+    return new LorawanFuotaDevice({
+      clockOffsetMs: Math.round(skewMs),
+      fragmentLoss: fragmentLossOf(this.fuotaSettings, deviceId),
+      random,
+      maxBlockBytes: this.fuotaSettings.maxBlockBytes,
+      trustedKeys: () => this.trustedKeys,
+    });
+  }
+
+  /** A multicast downlink reaches every device whose class C session for the group is open (each may miss it). */
+  private onMulticast(mcAddr: string, payload: Buffer): void {
+    let downlink;
+    try {
+      downlink = parseChirpstackDownlink(payload);
+    } catch {
+      this.context.stats.counters.invalidDownlinks++;
+      return;
+    }
+    const now = Date.now();
+    for (const lora of this.devices.values()) {
+      try {
+        this.react(lora, lora.fuota.onMulticast(mcAddr, downlink.fPort, downlink.data, now));
+      } catch {
+        this.context.stats.counters.invalidDownlinks++;
+        return;
+      }
+    }
+  }
+
+  /** Answers wait for the device's next uplinks (class A); a complete block is applied, or refused, after a while. */
+  private react(lora: LoraDevice, reaction: Reaction): void {
+    lora.packageAnswers.push(...reaction.answers);
+    if (reaction.outcome)
+      this.timers.later(this.fuotaSettings.applyDelayMs, () => this.restart(lora, reaction.outcome!));
+    if (reaction.answers.length > 0 && !lora.ticking && !this.stopped)
+      this.schedule(lora, this.interval(lora));
+  }
+
+  /** The device restarts: on the new firmware once verified, else on the old one; either way it reports its version. */
+  private restart(lora: LoraDevice, outcome: BlockOutcome): void {
+    this.context.stats.counters.reboots++;
+    if (outcome.kind === 'apply')
+      lora.model = deviceModel(
+        this.context,
+        { ...lora.device, firmwareVersion: outcome.version },
+        lora.random,
+        'lora',
+      );
+    else lora.model.reboot();
+    this.uplink(lora, [{ path: '/3/0/3', value: lora.model.firmwareVersion }], lora.record.state);
   }
 }

@@ -251,19 +251,13 @@ function startDevices(
   const now = Date.parse(command.now);
   let capacity = definition.maxConcurrency;
   for (const d of state.devices.values()) if (IN_PROGRESS.has(d.status)) capacity--;
-  // Look at a bounded number of candidates per step: gated devices are re-checked on later steps.
-  let budget = Math.max(capacity, 0) * 4 + 16;
   for (const device of state.devices.values()) {
-    if (capacity <= 0 || budget <= 0) return;
-    if (device.wave > state.wave) continue;
-    const due =
-      device.status === 'pending' ||
-      device.status === 'gated' ||
-      (device.status === 'retrying' && device.retryAt !== null && Date.parse(device.retryAt) <= now);
-    if (!due) continue;
+    if (capacity <= 0) return;
+    if (device.wave > state.wave || !isDue(device, now)) continue;
     if (device.status === 'gated' && !heldOffLongEnough(device, definition, now)) continue;
-    budget--;
+    // Only devices the caller observed are considered (see devicesToObserve): never start one blind.
     const observation = command.observations.get(device.deviceId);
+    if (!observation) continue;
     const target = definition.artifact.version;
     const base = { campaignId: definition.campaignId, deviceId: device.deviceId, attempt: device.attempt };
     if (observation?.firmwareVersion?.value === target) {
@@ -290,6 +284,49 @@ function startDevices(
     capacity--;
   }
 }
+
+/** Devices due to start that one step looks at, and gated devices it re-checks. */
+const candidateBudget = (capacity: number) => Math.max(capacity, 0) * 4 + 16;
+
+/**
+ * The devices whose observations the next AdvanceCampaign needs: every started device, and the
+ * first devices due to start (as many as a step looks at). The runner loads only these, so a step
+ * costs the same for 1,000 or 1,000,000 targets.
+ */
+export function devicesToObserve(
+  state: CampaignState,
+  now: string,
+  gatedOffset = 0,
+): { readonly deviceIds: string[]; readonly gated: number } {
+  const definition = state.definition;
+  if (!definition) return { deviceIds: [], gated: 0 };
+  const at = Date.parse(now);
+  const ids: string[] = [];
+  const gated: string[] = [];
+  let started = 0;
+  for (const d of state.devices.values()) if (IN_PROGRESS.has(d.status)) started++;
+  const budget = candidateBudget(definition.maxConcurrency - started);
+  let due = 0;
+  // Waves open within a step: the next wave's devices are candidates too.
+  const lastWave = Math.max(state.wave, 0) + 1;
+  for (const d of state.devices.values()) {
+    if (IN_PROGRESS.has(d.status)) ids.push(d.deviceId);
+    else if (d.wave > lastWave) continue;
+    else if (d.status === 'gated') gated.push(d.deviceId);
+    else if (due < budget && isDue(d, at)) {
+      ids.push(d.deviceId);
+      due++;
+    }
+  }
+  // Gated devices take turns, so a crowd of flat batteries at the front cannot starve the rest.
+  for (let i = 0; i < Math.min(budget, gated.length); i++) ids.push(gated[(gatedOffset + i) % gated.length]!);
+  return { deviceIds: ids, gated: gated.length };
+}
+
+const isDue = (d: DeviceProgress, at: number) =>
+  d.status === 'pending' ||
+  d.status === 'gated' ||
+  (d.status === 'retrying' && d.retryAt !== null && Date.parse(d.retryAt) <= at);
 
 /** Gates the orchestrator checks itself are checked again at once; a dispatcher's refusal is retried after the retry delay. */
 const LOCAL_GATES: ReadonlySet<Gate> = new Set([
@@ -321,9 +358,15 @@ export function gateOf(
       reason: `battery ${battery} % is below the campaign's threshold of ${definition.batteryThresholdPercent} %`,
     };
   }
-  const updating = observation?.updateState?.value ?? 0;
-  if (updating !== 0) {
-    return { gate: 'already-updating', reason: `the device reports firmware update state ${updating}` };
+  // Downloading (1) or Updating (3) is an update under way; Downloaded (2) waits for an install
+  // (a failed one leaves it there), and writing a new Package URI replaces that package.
+  const state = observation?.updateState?.value ?? 0;
+  if (state === 1 || state === 3) {
+    const what = state === 1 ? 'Downloading' : 'Updating';
+    return {
+      gate: 'already-updating',
+      reason: `the device reports firmware update state ${state} (${what})`,
+    };
   }
   if (!insideWindow(definition.maintenanceWindow, now)) {
     const w = definition.maintenanceWindow!;

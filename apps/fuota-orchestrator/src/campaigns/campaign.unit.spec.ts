@@ -188,6 +188,12 @@ describe('a campaign', () => {
       });
     });
 
+    it('starts a device left Downloaded by a failed install: a new package URI replaces that package', () => {
+      const s = runningCampaign(1, 1);
+      s.observe('d0', { updateState: { value: 2, at: at(-1) }, updateResult: { value: 8, at: at(-1) } });
+      expect(types(s.advance(0))).toContain('DeviceUpdateStarted');
+    });
+
     it('does not start a device that reports an update in progress, nor a suspended one', () => {
       const s = runningCampaign(2, 1);
       s.observe('d0', { updateState: { value: 1, at: at(-1) } });
