@@ -1,16 +1,24 @@
+import { runCampaignBenchmark } from './fuota/campaign';
 import { runFecBenchmark } from './fuota/fec';
+import { runMulticastBenchmark } from './fuota/multicast';
 
 /**
  * `npm run bench -- fuota`: firmware updates over the air. Each phase returns its figures under
- * its own key of the final JSON line; a later phase (campaign throughput through the orchestrator
- * with simulated devices) adds itself to PHASES. `--only fec` runs one phase.
+ * its own key of the final JSON line: `fec` (encode/decode MB/s, decode success against loss and
+ * redundancy, planner estimate ÷ physics bound), `multicast` (a simulated LoRaWAN multicast session
+ * beside the planner's on-air time), `campaign` (devices per minute through the whole object 5
+ * flow, beside a one-read-per-device job). `--only <phase>` runs one phase.
  */
 interface Phase {
   readonly name: string;
   run(log: (line: string) => void): Promise<Record<string, unknown>> | Record<string, unknown>;
 }
 
-const PHASES: readonly Phase[] = [{ name: 'fec', run: (log) => ({ ...runFecBenchmark(log) }) }];
+const PHASES: readonly Phase[] = [
+  { name: 'fec', run: (log) => ({ ...runFecBenchmark(log) }) },
+  { name: 'multicast', run: async (log) => ({ ...(await runMulticastBenchmark(log)) }) },
+  { name: 'campaign', run: async (log) => ({ ...(await runCampaignBenchmark(log)) }) },
+];
 
 export async function main(): Promise<void> {
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;

@@ -3,6 +3,9 @@ import { isPlainObject } from '../payload';
 import { resolveSenmlPack, type ResolvedRecord } from '../senml';
 import { codecForModel } from './codec-registry';
 
+/** FPorts of the LoRa Alliance packages: TS005 multicast setup, TS004 fragmentation, TS003 clock sync. */
+export const APPLICATION_LAYER_PACKAGE_PORTS: ReadonlySet<number> = new Set([200, 201, 202]);
+
 /**
  * The records of a LoRaWAN uplink:
  * 1. the network server's own decoded object, when it is a SenML pack: a top-level array, or the
@@ -10,7 +13,9 @@ import { codecForModel } from './codec-registry';
  *    payload formatter can only return a pack wrapped like that). The operator configured that
  *    decoder for this device on purpose, and it covers models Fleetwise has no codec for;
  * 2. else nothing when the frame carried no application data (fPort 0 or an empty FRMPayload,
- *    e.g. a bare confirmation or a MAC-only frame): the uplink still counts for link quality;
+ *    e.g. a bare confirmation or a MAC-only frame), or when it belongs to a LoRa Alliance
+ *    application-layer package (clock sync, multicast setup, fragmentation on FPorts 200-202,
+ *    which fuota-orchestrator reads itself): the uplink still counts for liveness and link quality;
  * 3. else the model's codec on the FRMPayload.
  * Relative SenML times refer to the uplink's reception.
  * @throws UplinkRejectedError
@@ -19,6 +24,7 @@ export function decodeNetworkServerUplink(uplink: NetworkServerUplink, model: st
   const pack = senmlPackIn(uplink.decodedObject);
   if (pack) return resolveSenmlPack(pack, { now: uplink.receivedAt, format: 'json' });
   if (uplink.fPort === 0 || uplink.frmPayload.length === 0) return [];
+  if (APPLICATION_LAYER_PACKAGE_PORTS.has(uplink.fPort)) return [];
   return codecForModel(model).decode(uplink.fPort, uplink.frmPayload, uplink.receivedAt);
 }
 

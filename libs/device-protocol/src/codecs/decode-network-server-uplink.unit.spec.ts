@@ -21,6 +21,19 @@ const uplink: NetworkServerUplink = {
 };
 
 describe('decoding a network-server uplink', () => {
+  it.each([200, 201, 202])(
+    'given a FUOTA package answer on FPort %d, when decoded, then it carries no readings (fuota-orchestrator reads it)',
+    (fPort) => {
+      // FragSessionStatusAns: not a reading, and no reason to dead-letter it.
+      expect(
+        decodeNetworkServerUplink(
+          { ...uplink, fPort, frmPayload: Buffer.from('01050000', 'hex') },
+          'FW-LORA-T1',
+        ),
+      ).toEqual([]);
+    },
+  );
+
   it('given a FW-LORA model, when decoded, then the compact codec reads the FRMPayload', () => {
     expect(decodeNetworkServerUplink(uplink, 'FW-LORA-T1').map((r) => [r.path, r.value])).toEqual([
       ['/3/0/9', 87],
