@@ -3,8 +3,8 @@ import { eventually } from '@fleet/testing';
 import { AlertingHarness } from '../support/alerting-harness';
 
 // Event rules over the other services' topics, as their relays publish them: command events
-// (Avro, fleet.command.*), campaign events and device-access events (JSON until their schemas
-// exist), ingestion's dead letters; drift and campaign error rates.
+// (Avro, fleet.command.*), campaign events and device-access events (as JSON, which alerting reads
+// beside Avro), ingestion's dead letters; drift and campaign error rates.
 describe('alerting: rules over events', () => {
   const h = new AlertingHarness();
 

@@ -25,7 +25,7 @@ create index if not exists devices_drift_check on ${s}.devices (drift_check_at) 
 create index if not exists devices_campaign on ${s}.devices (campaign_id) where campaign_id is not null;
 
 -- What each telemetry batch changed, per device, as one row of parallel arrays (cheap to write
--- on the hot path): the deadline tracker merges it into device_activity (docs/adr/009).
+-- on the hot path): the deadline tracker merges it into device_activity (docs/adr/012).
 create table if not exists ${s}.activity_journal (
   id bigserial primary key,
   devices text[] not null,

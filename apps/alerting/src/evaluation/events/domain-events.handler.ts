@@ -104,7 +104,9 @@ export class DomainEventsHandler {
     const campaignId = campaignIdOf(event);
     if (!campaignId) return;
     const cfg = this.config;
-    const failed = cfg.ALERTING_CAMPAIGN_FAILURE_TYPES.includes(event.eventType);
+    // A failure with a retry scheduled is an attempt, not a failed device (the error rate counts devices).
+    const retrying = typeof event.data['retryAt'] === 'string' && event.data['retryAt'] !== '';
+    const failed = cfg.ALERTING_CAMPAIGN_FAILURE_TYPES.includes(event.eventType) && !retrying;
     const succeeded = cfg.ALERTING_CAMPAIGN_SUCCESS_TYPES.includes(event.eventType);
     const ended = cfg.ALERTING_CAMPAIGN_END_TYPES.includes(event.eventType);
     if (deviceId) {

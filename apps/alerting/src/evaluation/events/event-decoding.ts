@@ -49,7 +49,9 @@ export function decodeEvent(codec: AvroCodec, source: EventSource, message: Inco
   }
   // Avro carries configuration values and instants in their contract shapes; rules see plain values.
   const data = avro ? fromEventRecord(record as unknown as EventRecord).data : (record.data ?? {});
-  const deviceId = typeof data['deviceId'] === 'string' ? data['deviceId'] : message.key;
+  // Campaign events are keyed by campaign id: only their device steps name a device.
+  const keyIsDevice = source !== 'campaign-events';
+  const deviceId = typeof data['deviceId'] === 'string' ? data['deviceId'] : keyIsDevice ? message.key : null;
   return {
     source,
     eventId: envelope.eventId,

@@ -28,7 +28,7 @@ import { ActivityIndex } from './activity-index';
 /**
  * The merge yields to the hot path: it waits until MERGE_MIN_ROWS journal rows are there or the
  * oldest is MERGE_MAX_LAG_MS old, then merges MERGE_CHUNK rows per transaction, each device once
- * however often it reported meanwhile (docs/adr/009).
+ * however often it reported meanwhile (docs/adr/012).
  */
 const MERGE_MIN_ROWS = 50;
 const MERGE_MAX_LAG_MS = 5_000;
