@@ -9,7 +9,7 @@ import { containerEnv, directEnvReads } from './container-env';
 import { byKind, find, KUBERNETES, render, schemaProblems, workload, type K8sObject } from './kubernetes';
 
 /** Services that talk to the MQTT broker (uplinks, downlinks, device registration). */
-const MQTT_SERVICES = new Set(['ingestion', 'command-dispatcher', 'device-twin']);
+const MQTT_SERVICES = new Set(['ingestion', 'command-dispatcher', 'device-twin', 'fuota-orchestrator']);
 const PRE_STOP_SECONDS = 5;
 
 /** production with every optional component, so that the components are rendered and checked too. */
