@@ -190,17 +190,22 @@ describe('alerting: rules over events', () => {
       name: 'Campaign failing',
       condition: { kind: 'campaign-error-rate', raiseAtPercent: 5, clearAtPercent: 3, minimumFinished: 20 },
     });
+    // As fuota-orchestrator publishes them (Avro, fleet.campaign.*): final failures have no retryAt.
     const step = (i: number, type: string) =>
       h.publishEvent(h.topics.campaignEvents, `cd-${i}`, 'campaign-c1', i, type, {
         campaignId: 'c1',
         deviceId: `cd-${i}`,
+        attempt: 1,
+        ...(type === 'DeviceUpdateSucceeded'
+          ? { firmwareVersion: '2.0.0' }
+          : { stage: 'updating', resultCode: 8, reason: 'update failed', retriable: true, retryAt: null }),
       });
     // 1 failure in 10 finished: 10 %, but fewer than 20 finished: nothing yet.
     for (let i = 0; i < 9; i++) await step(i, 'DeviceUpdateSucceeded');
-    await step(9, 'FirmwareUpdateFailed');
+    await step(9, 'DeviceUpdateFailed');
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await h.alerts(`ruleId=${ruleId}`)).toEqual([]);
-    for (let i = 10; i < 20; i++) await step(i, i === 19 ? 'FirmwareUpdateFailed' : 'DeviceUpdateSucceeded');
+    for (let i = 10; i < 20; i++) await step(i, i === 19 ? 'DeviceUpdateFailed' : 'DeviceUpdateSucceeded');
     const [alert] = await h.waitForAlerts(`ruleId=${ruleId}`, (a) => a.length === 1);
     expect(alert).toMatchObject({ subject: 'campaign:c1', deviceId: null, value: 10 });
     for (let i = 20; i < 70; i++) await step(i, 'DeviceUpdateSucceeded');
@@ -225,6 +230,9 @@ describe('alerting: rules over events', () => {
     await h.publishEvent(h.topics.campaignEvents, 'updating-1', 'campaign-c2', 0, 'DeviceUpdateStarted', {
       campaignId: 'c2',
       deviceId: 'updating-1',
+      attempt: 1,
+      observeCommandId: 'c0a80101-0000-4000-8000-000000000001',
+      writeCommandId: 'c0a80101-0000-4000-8000-000000000002',
     });
     await eventually(async () => {
       const rows = await h.sql(

@@ -1,7 +1,7 @@
 import { CurrentActor, Roles } from '@fleet/auth';
 import { ConcurrencyError, NotFoundError, type Actor } from '@fleet/core';
 import { EVENT_STORE, handleCommand, type EventStore } from '@fleet/event-store';
-import { parseBody, parseInput } from '@fleet/observability';
+import { Metrics, parseBody, parseInput } from '@fleet/observability';
 import { commandMetadata, PG_POOL } from '@fleet/platform';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import type { Pool } from 'pg';
@@ -43,11 +43,16 @@ export class AlertsHttpController {
   private readonly views: AlertViews;
   private readonly alertState = new AlertStateStore(TABLES.alertState);
 
+  private readonly cleared;
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PG_POOL) private readonly pool: Pool,
+    metrics: Metrics,
   ) {
     this.views = new AlertViews(pool);
+    // The same series the evaluator counts automatic clears in.
+    this.cleared = metrics.counter('fleet_alerting_alerts_cleared_total', 'Alerts cleared', ['how']);
   }
 
   @Get()
@@ -148,6 +153,7 @@ export class AlertsHttpController {
       h['x-correlation-id'],
     );
     await inTransaction(this.pool, (tx) => this.alertState.latch(tx, id));
+    if (state.status === 'cleared') this.cleared.inc({ how: 'operator' });
     return summary(state);
   }
 
