@@ -152,14 +152,23 @@ describe('firmware campaigns', () => {
       });
     await h.restartOrchestrator();
 
-    const done = await h.until(
-      async () => {
+    const done = await h
+      .until(
+        async () => {
+          const c = await h.campaign(id);
+          return c.status === 'completed' ? c : undefined;
+        },
+        180_000,
+        'the campaign to complete',
+      )
+      .catch(async (error: unknown) => {
+        // What was left, for whoever reads the failure.
         const c = await h.campaign(id);
-        return c.status === 'completed' ? c : undefined;
-      },
-      180_000,
-      'the campaign to complete',
-    );
+        console.log(c.status, c.pauseReason, JSON.stringify(c.countsByWave));
+        console.log(JSON.stringify((await h.devices(id)).filter((d) => d.status !== 'succeeded')));
+        console.log(h.orchestrator.output.join('').slice(-6000));
+        throw error;
+      });
     expect(done.counts).toMatchObject({ succeeded: 30, failed: 0 });
     const twin = await h.dispatch.api<{ firmwareVersion: string }>(
       'GET',

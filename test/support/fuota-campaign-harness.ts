@@ -112,7 +112,15 @@ export class FuotaCampaignHarness {
     return this.dispatch.simulate(devices, {
       telemetryIntervalMs: 2_000,
       ...options,
-      firmware: { trustedKeysDir: this.keysDir, installMs: 200, retryDelayMs: 200, ...options.firmware },
+      // Devices keep retrying a download for a minute, as real ones do: long enough to ride out a
+      // restart of the orchestrator, which serves the packages here.
+      firmware: {
+        trustedKeysDir: this.keysDir,
+        installMs: 200,
+        retryDelayMs: 1_000,
+        downloadRetries: 60,
+        ...options.firmware,
+      },
     });
   }
 
