@@ -100,7 +100,9 @@ export async function runCampaignBenchmark(log: (line: string) => void): Promise
     let last = 0;
     const done = await h.until(
       async () => {
-        const c = await h.campaign(id);
+        // A poll that loses its keep-alive socket to the server's idle timeout just polls again.
+        const c = await h.campaign(id).catch(() => undefined);
+        if (!c) return undefined;
         const succeeded = c.counts['succeeded'] ?? 0;
         if (succeeded - last >= DEVICES / 10) {
           last = succeeded;
@@ -124,6 +126,9 @@ export async function runCampaignBenchmark(log: (line: string) => void): Promise
       target: TARGET_PER_MINUTE,
       met: devicesPerMinute >= TARGET_PER_MINUTE,
     };
+  } catch (error) {
+    log(`campaign: failed; the orchestrator's last output:\n${h.orchestrator.output.join('').slice(-4000)}`);
+    throw error;
   } finally {
     await h.stop();
   }
