@@ -219,4 +219,43 @@ describe('firmware campaigns', () => {
       'cancelled',
     );
   }, 60_000);
+
+  it('picks up devices that start to match a continuous campaign', async () => {
+    const [first, second] = devices.slice(30).map((d) => d.deviceId);
+    const tag = (deviceId: string) =>
+      h.dispatch.api(
+        'PATCH',
+        `/devices/${deviceId}/labels`,
+        { tags: ['late-joiners'], reason: 'e2e' },
+        'twin',
+      );
+    const created = await h.api<CampaignBody>('POST', '/campaigns', {
+      ...campaignBody(),
+      targets: { query: { tags: ['late-joiners'] } },
+      rollout: { waveCount: 1 },
+      mode: 'continuous',
+      requireApproval: false,
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.campaignId;
+    expect(created.body.counts).toMatchObject({ pending: 0, succeeded: 0 });
+    expect((await tag(first!)).status).toBe(200);
+    await h.until(
+      async () => ((await h.campaign(id)).counts['succeeded'] === 1 ? true : undefined),
+      60_000,
+      'the first joiner',
+    );
+    expect((await tag(second!)).status).toBe(200);
+    const updated = await h.until(
+      async () => {
+        const list = await h.devices(id);
+        return list.length === 2 && list.every((d) => d.status === 'succeeded') ? list : undefined;
+      },
+      60_000,
+      'the second joiner',
+    );
+    expect(updated.map((d) => d.deviceId).sort()).toEqual([first, second].sort());
+    // Continuous campaigns stay open for more devices until cancelled or their end time.
+    expect((await h.campaign(id)).status).toBe('running');
+  }, 150_000);
 });

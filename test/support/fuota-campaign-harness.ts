@@ -82,6 +82,7 @@ export class FuotaCampaignHarness {
       FUOTA_DOWNLOAD_TOKEN_SECRET: 'e2e-download-token-secret-of-32-bytes-at-least',
       FUOTA_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       CAMPAIGN_TICK_MS: '200',
+      CAMPAIGN_CONTINUOUS_REFRESH_MS: '1000',
       ...orchestratorEnv,
     };
     this.orchestrator = new ServiceProcess('fuota-orchestrator', port, this.env);

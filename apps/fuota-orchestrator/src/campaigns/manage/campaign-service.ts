@@ -7,7 +7,13 @@ import {
   type EventMetadata,
 } from '@fleet/core';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@fleet/event-store';
-import { Inject, Injectable } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { ArtifactCatalogue } from '../../artifacts/catalogue/artifact-catalogue';
 import { DeviceFeeds } from '../../devices/directory/device-feeds';
 import type { DeviceSelection } from '../../devices/directory/fuota-device-store';
@@ -51,9 +57,16 @@ export interface CampaignView {
   readonly version: number;
 }
 
-/** Creating (with a dry run), approving, pausing, resuming, cancelling and reading campaigns. */
+/**
+ * Creating (with a dry run), approving, pausing, resuming, cancelling and reading campaigns; and,
+ * for continuous campaigns, adding devices that started to match their targets.
+ */
 @Injectable()
-export class CampaignService {
+export class CampaignService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(CampaignService.name);
+  private timer?: NodeJS.Timeout;
+  private refreshing?: Promise<void>;
+
   constructor(
     readonly ledger: CampaignLedger,
     private readonly feeds: DeviceFeeds,
@@ -62,6 +75,59 @@ export class CampaignService {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CAMPAIGN_CONFIG) private readonly config: CampaignConfig,
   ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.refreshing ??= this.refreshContinuous()
+        .catch((error: unknown) =>
+          this.logger.error({ err: error }, 'refreshing continuous campaigns failed'),
+        )
+        .finally(() => (this.refreshing = undefined));
+    }, this.config.CAMPAIGN_CONTINUOUS_REFRESH_MS);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.refreshing;
+  }
+
+  /** Continuous campaigns take the devices that match their targets now and were not targeted yet (last wave). */
+  async refreshContinuous(now = new Date()): Promise<void> {
+    if (!this.runner.leading) return;
+    for (const campaignId of await this.ledger.table.active()) {
+      const state = await this.ledger.load(campaignId);
+      const definition = state.definition;
+      if (!definition || definition.mode !== 'continuous' || definition.targets.kind === 'devices') continue;
+      const devices = await this.feeds.store.select(
+        await this.selection(definition.targets),
+        this.config.CAMPAIGN_TARGET_LIMIT,
+      );
+      const fresh = target(devices, definition.artifact, definition.allowDowngrade).eligible.filter(
+        (d) => !state.devices.has(d.deviceId),
+      );
+      if (fresh.length === 0) continue;
+      const wave = Math.max(state.waves - 1, 0);
+      const metadata: EventMetadata = {
+        actor: { type: 'service', id: 'fuota-orchestrator' },
+        reason: `${fresh.length} devices started to match the continuous campaign's targets`,
+        occurredAt: now.toISOString(),
+        correlationId: campaignId,
+        causationId: null,
+        tenant: 'default',
+      };
+      this.runner.invalidate(campaignId);
+      await this.ledger.decide(
+        campaignId,
+        {
+          type: 'AddTargets',
+          devices: fresh.map((d) => ({ deviceId: d.deviceId, wave, fromVersion: d.firmwareVersion })),
+        },
+        metadata,
+      );
+      this.runner.invalidate(campaignId);
+      this.logger.log(`campaign ${campaignId}: ${fresh.length} devices joined`);
+    }
+  }
 
   /** What a campaign would target, without creating it. */
   async preview(request: CampaignRequest, now = new Date()): Promise<CampaignPreview> {
@@ -86,8 +152,10 @@ export class CampaignService {
         { downgrades: preview.downgrades.slice(0, 100) },
       );
     }
-    if (targets.length === 0)
+    // A continuous campaign may start empty: it waits for devices to match.
+    if (targets.length === 0 && request.mode === 'snapshot') {
       throw new ValidationError('the campaign targets no device that needs this firmware');
+    }
     const campaignId = randomUUID();
     const { skipIncompatible: _skip, artifactId: _artifactId, ...rest } = request;
     const definition: CampaignDefinition = { ...rest, campaignId, artifact, createdBy: metadata.actor.id };

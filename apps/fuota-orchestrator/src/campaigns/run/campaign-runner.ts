@@ -37,7 +37,7 @@ export class CampaignRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly gatedOffsets = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  private leading = false;
+  private isLeading = false;
   private readonly steps;
   private readonly tickSeconds;
 
@@ -54,11 +54,11 @@ export class CampaignRunner implements OnApplicationBootstrap, OnModuleDestroy {
     this.lease = new LeaderLease(pool, 'fuota-campaigns', {
       start: async () => {
         this.states.clear();
-        this.leading = true;
+        this.isLeading = true;
         await this.resendOpenSteps();
       },
       stop: async () => {
-        this.leading = false;
+        this.isLeading = false;
         await this.running;
       },
     });
@@ -86,6 +86,11 @@ export class CampaignRunner implements OnApplicationBootstrap, OnModuleDestroy {
     await this.lease.stop();
   }
 
+  /** Whether this replica advances campaigns now (it holds the lease). */
+  get leading(): boolean {
+    return this.isLeading;
+  }
+
   /** Forgets a campaign's cached state (an operator changed it through the API). */
   invalidate(campaignId: string): void {
     this.states.delete(campaignId);
@@ -97,7 +102,7 @@ export class CampaignRunner implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private tick(): void {
-    if (this.running || !this.leading) return;
+    if (this.running || !this.isLeading) return;
     const end = this.tickSeconds.startTimer();
     this.running = this.advanceAll()
       .catch((error: unknown) =>
