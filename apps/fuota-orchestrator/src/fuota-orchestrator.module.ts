@@ -3,6 +3,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ArtifactsModule } from './artifacts/artifacts.module';
 import { CampaignsModule } from './campaigns/campaigns.module';
 import type { FuotaOrchestratorConfig } from './config';
+import { DevicesModule } from './devices/devices.module';
 import { MulticastModule } from './multicast/multicast.module';
 
 /** Boots with the shared platform (probes, metrics, auth, Kafka, event store); features come with their issues. */
@@ -14,7 +15,8 @@ export class FuotaOrchestratorModule {
       imports: [
         PlatformModule.forRoot({ service: 'fuota-orchestrator', config }),
         ArtifactsModule.forRoot(config),
-        CampaignsModule.forRoot(config),
+        DevicesModule.forRoot(config),
+        CampaignsModule.forRoot(),
         MulticastModule.forRoot(config),
       ],
     };

@@ -1,22 +1,19 @@
 import { streamRelayProvider } from '@fleet/platform';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { DeviceFeeds } from '../devices/directory/device-feeds';
 import { CAMPAIGN_CONFIG, type CampaignConfig } from './campaign-config.token';
 import { CampaignsHttpController } from './http/campaigns.http.controller';
 import { CampaignService } from './manage/campaign-service';
 import { CampaignRunner } from './run/campaign-runner';
 import { CampaignLedger } from './store/campaign-ledger';
 
-/** Campaigns: the engine, its device view, its API, and the relay of campaign events to Kafka. */
+/** Campaigns: the engine, its API, and the relay of campaign events to Kafka (devices come from DevicesModule). */
 @Module({})
 export class CampaignsModule {
-  static forRoot(config: CampaignConfig): DynamicModule {
+  static forRoot(): DynamicModule {
     return {
       module: CampaignsModule,
       controllers: [CampaignsHttpController],
       providers: [
-        { provide: CAMPAIGN_CONFIG, useValue: config },
-        DeviceFeeds,
         CampaignLedger,
         CampaignRunner,
         CampaignService,

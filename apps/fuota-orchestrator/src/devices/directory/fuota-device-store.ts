@@ -22,7 +22,9 @@ CREATE TABLE IF NOT EXISTS fuota_devices (
   reported_version_at timestamptz,
   last_seen_at timestamptz
 );
+ALTER TABLE fuota_devices ADD COLUMN IF NOT EXISTS dev_eui text;
 CREATE INDEX IF NOT EXISTS fuota_devices_model ON fuota_devices (model);
+CREATE INDEX IF NOT EXISTS fuota_devices_dev_eui ON fuota_devices (dev_eui);
 CREATE INDEX IF NOT EXISTS fuota_devices_tags ON fuota_devices USING gin (tags);
 CREATE TABLE IF NOT EXISTS fuota_commands (
   command_id text PRIMARY KEY,
@@ -127,15 +129,15 @@ export class FuotaDeviceStore {
     if (facts.length === 0) return;
     await this.pool.query(
       `INSERT INTO fuota_devices AS d (device_id, revision, facts, status, model, hardware_revision,
-         firmware_version, tags, region, kind)
+         firmware_version, tags, region, kind, dev_eui)
        SELECT f->>'deviceId', (f->>'revision')::bigint, f, f->>'status', f->>'model',
          f->'attributes'->>'hardwareRevision', f->>'firmwareVersion',
-         ARRAY(SELECT jsonb_array_elements_text(f->'tags')), f->>'region', f->>'kind'
+         ARRAY(SELECT jsonb_array_elements_text(f->'tags')), f->>'region', f->>'kind', lower(f->>'devEui')
        FROM jsonb_array_elements($1::jsonb) AS f
        ON CONFLICT (device_id) DO UPDATE SET revision = EXCLUDED.revision, facts = EXCLUDED.facts,
          status = EXCLUDED.status, model = EXCLUDED.model, hardware_revision = EXCLUDED.hardware_revision,
          firmware_version = EXCLUDED.firmware_version, tags = EXCLUDED.tags, region = EXCLUDED.region,
-         kind = EXCLUDED.kind
+         kind = EXCLUDED.kind, dev_eui = EXCLUDED.dev_eui
        WHERE d.revision < EXCLUDED.revision`,
       [JSON.stringify(facts)],
     );
@@ -200,6 +202,24 @@ export class FuotaDeviceStore {
         },
       ]),
     );
+  }
+
+  /** The facts of the devices named by id or DevEUI (any case), keyed by the name given. */
+  async findByIdOrDevEui(refs: readonly string[]): Promise<Map<string, DeviceFacts>> {
+    const euis = refs.filter((r) => /^[0-9a-fA-F]{16}$/.test(r)).map((r) => r.toLowerCase());
+    const { rows } = await this.pool.query<{ device_id: string; dev_eui: string | null; facts: DeviceFacts }>(
+      `SELECT device_id, dev_eui, facts FROM fuota_devices
+       WHERE facts IS NOT NULL AND (device_id = ANY($1::text[]) OR dev_eui = ANY($2::text[]))`,
+      [refs, euis],
+    );
+    const byId = new Map(rows.map((r) => [r.device_id, r.facts]));
+    const byEui = new Map(rows.filter((r) => r.dev_eui !== null).map((r) => [r.dev_eui!, r.facts]));
+    const found = new Map<string, DeviceFacts>();
+    for (const ref of refs) {
+      const facts = byId.get(ref) ?? byEui.get(ref.toLowerCase());
+      if (facts) found.set(ref, facts);
+    }
+    return found;
   }
 
   /** Devices matching a campaign's selection, in id order (so waves are reproducible). */
