@@ -32,7 +32,9 @@ const NEW_VERSION = '2.0.0';
 /**
  * A 100 KiB signed image multicast to 200 simulated LoRaWAN devices with 10 % redundancy, each
  * losing 5 % of the fragments at random, through the simulated ChirpStack over the real broker.
- * Two of them sit behind a worse link (30 % loss): they need the repairs, the others do not.
+ * One of them sits behind a worse link (30 % loss): it needs a repair, the others should not. (One,
+ * not two: 2 of 200 is the whole 1 % the issue allows, leaving nothing for a fragment the broker
+ * drops on a busy machine.)
  */
 describe('LoRaWAN multicast firmware sessions (fuota-orchestrator + simulated devices over Mosquitto)', () => {
   const harness = new FuotaMulticastHarness();
@@ -66,7 +68,7 @@ describe('LoRaWAN multicast firmware sessions (fuota-orchestrator + simulated de
   afterAll(() => harness.stop(), 30_000);
 
   it('given 200 devices at 5 % loss, when a session sends the image with 10 % redundancy, then ≥ 99 % have it after the first pass, the rest are repaired, and all run the new version', async () => {
-    const lossy = devices.slice(0, 2).map((d) => d.deviceId);
+    const lossy = devices.slice(0, 1).map((d) => d.deviceId);
     await harness.simulate(devices, {
       lorawanFuota: {
         fragmentLoss: 0.05,
