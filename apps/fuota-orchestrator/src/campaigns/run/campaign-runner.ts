@@ -35,6 +35,8 @@ export class CampaignRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly lease: LeaderLease;
   private readonly states = new Map<string, CampaignState>();
   private readonly gatedOffsets = new Map<string, number>();
+  /** Bumped by invalidate: a tick that began before an operator's change must not cache what it read. */
+  private readonly generations = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private isLeading = false;
@@ -94,6 +96,7 @@ export class CampaignRunner implements OnApplicationBootstrap, OnModuleDestroy {
   /** Forgets a campaign's cached state (an operator changed it through the API). */
   invalidate(campaignId: string): void {
     this.states.delete(campaignId);
+    this.generations.set(campaignId, (this.generations.get(campaignId) ?? 0) + 1);
   }
 
   /** Advances now rather than at the next tick (tests, operator actions). */
@@ -129,6 +132,7 @@ export class CampaignRunner implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async advance(campaignId: string): Promise<void> {
+    const generation = this.generations.get(campaignId) ?? 0;
     const state = this.states.get(campaignId) ?? (await this.ledger.load(campaignId));
     const now = new Date().toISOString();
     const offset = this.gatedOffsets.get(campaignId) ?? 0;
@@ -154,7 +158,8 @@ export class CampaignRunner implements OnApplicationBootstrap, OnModuleDestroy {
       metadata,
       state,
     );
-    this.states.set(campaignId, decided.state);
+    // An operator's change meanwhile (resume, pause, cancel) made this state stale: reload next tick.
+    if ((this.generations.get(campaignId) ?? 0) === generation) this.states.set(campaignId, decided.state);
     for (const e of decided.events) this.steps.inc({ type: e.type });
     await this.request(
       decided.state,
