@@ -1,6 +1,6 @@
 import { CurrentActor, Roles } from '@fleet/auth';
-import { ValidationError, type Actor } from '@fleet/core';
-import { parseBody } from '@fleet/observability';
+import { type Actor } from '@fleet/core';
+import { parseBody, parseInput } from '@fleet/observability';
 import { commandMetadata } from '@fleet/platform';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
@@ -19,16 +19,6 @@ const listQuery = z.object({
   status: z.string().max(32).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
-
-function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {
-  const parsed = schema.safeParse(query);
-  if (!parsed.success) {
-    throw new ValidationError(
-      `query: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  return parsed.data;
-}
 
 /** Firmware campaigns: dry run, create, approve (four eyes), pause, resume, cancel, progress, history. */
 @Controller('campaigns')
@@ -60,7 +50,7 @@ export class CampaignsHttpController {
   @Get()
   @Roles('admin', 'operator', 'support', 'viewer')
   list(@Query() query: unknown) {
-    const q = parseQuery(listQuery, query);
+    const q = parseInput(listQuery, query, 'query');
     return this.campaigns.ledger.table.list(q.status, q.limit);
   }
 
@@ -73,7 +63,7 @@ export class CampaignsHttpController {
   @Get(':id/devices')
   @Roles('admin', 'operator', 'support', 'viewer')
   async devices(@Param('id') id: string, @Query() query: unknown) {
-    const q = parseQuery(devicesQuery, query);
+    const q = parseInput(devicesQuery, query, 'query');
     const items = await this.campaigns.devices(id, q);
     return { items, next: items.length === q.limit ? items.at(-1)!.deviceId : null };
   }
