@@ -9,7 +9,7 @@ const catalogue = SchemaCatalogue.load();
 /** Namespaces of domain events (`fleet.<aggregate>.<EventType>`, shaped `{ envelope, data }`). */
 const EVENT_NAMESPACES = ['fleet.device', 'fleet.command', 'fleet.campaign', 'fleet.alert', 'fleet.firmware'];
 /** Namespaces of records that are not domain events: shared types, and non-event topics' values. */
-const OTHER_NAMESPACES = ['fleet.common', 'fleet.telemetry', 'fleet.dispatch'];
+const OTHER_NAMESPACES = ['fleet.common', 'fleet.telemetry', 'fleet.dispatch', 'fleet.access'];
 const namespaceOf = (name: string) => name.slice(0, name.lastIndexOf('.'));
 
 describe('schemas/', () => {

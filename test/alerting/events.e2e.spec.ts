@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { eventually } from '@fleet/testing';
 import { AlertingHarness } from '../support/alerting-harness';
 
-// Event rules over the other services' topics, as their relays publish them: command events
-// (Avro, fleet.command.*), campaign events and device-access events (as JSON, which alerting reads
-// beside Avro), ingestion's dead letters; drift and campaign error rates.
+// Event rules over the other services' topics, as their producers publish them: command and
+// campaign events (Avro, as the relays publish them), authentication refusals (Avro
+// fleet.access.*, as ingestion publishes them), ingestion's dead letters; drift and campaign error
+// rates. The refusals' full path from the broker is in test/ingestion/authentication-refusals.
 describe('alerting: rules over events', () => {
   const h = new AlertingHarness();
 
@@ -124,23 +125,9 @@ describe('alerting: rules over events', () => {
         withinSeconds: 600,
       },
     });
-    // The same refusal delivered twice (a relay republishing) counts once: 4 distinct, no alert.
+    // The same refusal delivered twice (a producer retrying) counts once: 4 distinct, no alert.
     const ids: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      ids.push(
-        await h.publishEvent(
-          h.topics.deviceAccess,
-          'intruder-1',
-          'access-intruder-1',
-          i,
-          'DeviceAuthenticationRefused',
-          {
-            deviceId: 'intruder-1',
-            reason: 'bad password',
-          },
-        ),
-      );
-    }
+    for (let i = 0; i < 4; i++) ids.push(await h.authenticationRefused('intruder-1'));
     const deadLetter = (code: string) => ({
       key: 'garbled-1',
       value: Buffer.from('[{"n":"/3/0/9","v":140}]'),
@@ -155,31 +142,10 @@ describe('alerting: rules over events', () => {
       deadLetter('unknown-path'),
       deadLetter('out-of-range'),
     ]);
-    await h.republish(
-      h.topics.deviceAccess,
-      'intruder-1',
-      'access-intruder-1',
-      3,
-      'DeviceAuthenticationRefused',
-      ids[3]!,
-      {
-        deviceId: 'intruder-1',
-        reason: 'bad password',
-      },
-    );
+    await h.authenticationRefused('intruder-1', ids[3]);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await h.alerts(`ruleId=${refusals}`)).toEqual([]);
-    await h.publishEvent(
-      h.topics.deviceAccess,
-      'intruder-1',
-      'access-intruder-1',
-      4,
-      'DeviceAuthenticationRefused',
-      {
-        deviceId: 'intruder-1',
-        reason: 'bad password',
-      },
-    );
+    await h.authenticationRefused('intruder-1');
     await h.waitForAlerts(`ruleId=${refusals}`, (a) => a.length === 1 && a[0]!.deviceId === 'intruder-1');
     await h.publishRaw(h.topics.telemetryDeadLetters, [deadLetter('out-of-range')]);
     await h.waitForAlerts(`ruleId=${malformed}`, (a) => a.length === 1 && a[0]!.deviceId === 'garbled-1');

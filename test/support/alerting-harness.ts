@@ -235,6 +235,28 @@ export class AlertingHarness {
     };
   }
 
+  /** A refused login as a device, as ingestion publishes it (Avro, no envelope); returns its id. */
+  async authenticationRefused(deviceId: string, refusalId: string = randomUUID()): Promise<string> {
+    const now = Date.now();
+    const address = '203.0.113.7:40000';
+    const value = this.codec.encode('fleet.access.DeviceAuthenticationRefused', {
+      refusalId,
+      eventType: 'DeviceAuthenticationRefused',
+      deviceId,
+      transport: 'mqtt',
+      observedBy: 'mosquitto',
+      reason: 'bad-credentials',
+      clientId: deviceId,
+      devEui: null,
+      remoteAddress: address,
+      detail: `${Math.floor(now / 1000)}: Client ${deviceId} [${address}] disconnected: not authorised.`,
+      observedAt: now,
+      receivedAt: now,
+    });
+    await this.publisher.publish(this.topics.deviceAccess, [{ key: deviceId, value }]);
+    return refusalId;
+  }
+
   /** Publishes a device event as device-twin's relay would (Avro, next revision of the device). */
   async deviceEvent(
     deviceId: string,

@@ -30,6 +30,21 @@ export interface DeadLetter {
   readonly value: Buffer;
 }
 
+/** `fleet.access.DeviceAuthenticationRefused` as recorded from the device-access topic. */
+export interface AuthenticationRefusalRecord {
+  readonly key: string;
+  readonly refusalId: string;
+  readonly deviceId: string | null;
+  readonly transport: string;
+  readonly observedBy: string;
+  readonly reason: string;
+  readonly clientId: string | null;
+  readonly devEui: string | null;
+  readonly remoteAddress: string | null;
+  readonly detail: string;
+  readonly observedAt: number;
+}
+
 export interface CommandResponseRecord {
   readonly deviceId: string;
   readonly commandId: string;
@@ -45,9 +60,11 @@ export class IngestionHarness {
   readonly twin = new DeviceTwinHarness();
   readonly deviceEventsTopic = uniqueName('e2e.device-events');
   readonly responsesTopic = uniqueName('e2e.command-responses');
+  readonly deviceAccessTopic = uniqueName('e2e.device-access');
   readonly telemetry = new Map<string, DeviceTelemetry[]>();
   readonly deadLetters: DeadLetter[] = [];
   readonly responses: CommandResponseRecord[] = [];
+  readonly refusals: AuthenticationRefusalRecord[] = [];
   ingestion!: ServiceProcess;
   private readonly consumers: RunningConsumer[] = [];
   private readonly clients: MqttClient[] = [];
@@ -66,6 +83,7 @@ export class IngestionHarness {
     await ensureTopics(kafka, [
       { name: this.deviceEventsTopic, partitions: 3, retentionMs: 3_600_000, compacted: false },
       { name: this.responsesTopic, partitions: 3, retentionMs: 3_600_000, compacted: false },
+      { name: this.deviceAccessTopic, partitions: 3, retentionMs: 3_600_000, compacted: false },
     ]);
     await this.twin.start({
       DEVICE_EVENTS_TOPIC: this.deviceEventsTopic,
@@ -77,6 +95,7 @@ export class IngestionHarness {
       DEVICE_EVENTS_TOPIC: this.deviceEventsTopic,
       TELEMETRY_TOPIC: this.telemetryTopic,
       COMMAND_RESPONSES_TOPIC: this.responsesTopic,
+      DEVICE_ACCESS_TOPIC: this.deviceAccessTopic,
       INGESTION_SHARE_GROUP: uniqueName('e2e-share'),
       INGESTION_INSTANCE_ID: uniqueName('e2e-ingestion'),
       ...ingestionEnv,
@@ -242,6 +261,13 @@ export class IngestionHarness {
       ),
       await recorder(this.responsesTopic, (message) =>
         this.responses.push(this.codec.decode<CommandResponseRecord>(message.value ?? Buffer.alloc(0)).value),
+      ),
+      await recorder(this.deviceAccessTopic, (message) =>
+        this.refusals.push({
+          key: message.key ?? '',
+          ...this.codec.decode<Omit<AuthenticationRefusalRecord, 'key'>>(message.value ?? Buffer.alloc(0))
+            .value,
+        }),
       ),
     );
   }

@@ -14,6 +14,16 @@ export const ingestionKeys = {
     .string()
     .default(Topics.commandResponses)
     .describe("topic of devices' answers to commands"),
+  DEVICE_ACCESS_TOPIC: z
+    .string()
+    .default(Topics.deviceAccess)
+    .describe('topic of failed authentications as a device (refused logins, bad LoRaWAN MICs)'),
+  INGESTION_BROKER_LOG: z
+    .enum(['on', 'off'])
+    .default('on')
+    .describe(
+      "read refused logins from the broker's $SYS/broker/log/N (one replica, under a lease); off for brokers without Mosquitto's log topic",
+    ),
   DEVICE_EVENTS_TOPIC: z
     .string()
     .default(Topics.deviceEvents)

@@ -29,6 +29,7 @@ export const Topics = {
   telemetry: 'fleet.telemetry.v1',
   commandResponses: 'fleet.command-responses.v1',
   commandRequests: 'fleet.command-requests.v1',
+  deviceAccess: 'fleet.device-access.v1',
 } as const;
 
 const eventTopic = (
@@ -135,6 +136,18 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
     deadLetter: `${Topics.commandRequests}.dlt`,
     description:
       'Commands other services (fuota-orchestrator) ask command-dispatcher to run; idempotent by command id.',
+  },
+  {
+    name: Topics.deviceAccess,
+    partitions: 3,
+    // Kept like an access log: long enough to investigate a credential-stuffing episode afterwards.
+    retentionMs: 90 * DAY,
+    compacted: false,
+    key: 'device id (empty when the refusal names no known device)',
+    schemas: ['fleet.access.DeviceAuthenticationRefused'],
+    deadLetter: `${Topics.deviceAccess}.dlt`,
+    description:
+      'Failed authentications as a device (broker logins, LoRaWAN frames and joins) from ingestion, for alerting.',
   },
 ];
 

@@ -16,6 +16,7 @@ export {
   type NetworkServerUplink,
 } from './lorawan/network-server-uplink';
 export * from './lorawan/chirpstack';
+export * from './lorawan/chirpstack-log';
 export * from './lorawan/tts';
 export * from './lorawan/downlinks';
 export * from './lorawan/simulated-uplinks';

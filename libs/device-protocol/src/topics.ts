@@ -83,6 +83,8 @@ function isOneOf<T extends string>(values: readonly T[], value: string): value i
 
 /** ChirpStack v4 MQTT integration, default `event_topic` template; ids are UUIDs, DevEUIs lower-case. */
 export const CHIRPSTACK_UPLINK_FILTER = 'application/+/device/+/event/up';
+/** ChirpStack v4 log events of a device (errors and warnings about its frames, joins, codecs). */
+export const CHIRPSTACK_LOG_FILTER = 'application/+/device/+/event/log';
 /** The Things Stack v3 MQTT server; `{applicationId}@{tenantId}` except on open-source deployments. */
 export const TTS_UPLINK_FILTER = 'v3/+/devices/+/up';
 
@@ -104,9 +106,17 @@ export interface TtsDeviceAddress {
 }
 
 export function parseChirpstackUplinkTopic(topic: string): ChirpstackDeviceAddress | undefined {
-  const match = /^application\/([^/]+)\/device\/([^/]+)\/event\/up$/.exec(topic);
-  const [, applicationId, devEui] = match ?? [];
-  if (applicationId === undefined || devEui === undefined) return undefined;
+  return parseChirpstackEventTopic(topic, 'up');
+}
+
+export function parseChirpstackLogTopic(topic: string): ChirpstackDeviceAddress | undefined {
+  return parseChirpstackEventTopic(topic, 'log');
+}
+
+function parseChirpstackEventTopic(topic: string, event: 'up' | 'log'): ChirpstackDeviceAddress | undefined {
+  const match = /^application\/([^/]+)\/device\/([^/]+)\/event\/([a-z]+)$/.exec(topic);
+  const [, applicationId, devEui, kind] = match ?? [];
+  if (applicationId === undefined || devEui === undefined || kind !== event) return undefined;
   return UUID.test(applicationId) && DEV_EUI.test(devEui) ? { applicationId, devEui } : undefined;
 }
 

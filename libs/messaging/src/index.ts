@@ -7,6 +7,7 @@ export * from './kafka/kafka-admin';
 export * from './relay/event-relay';
 export * from './inbox/postgres-inbox';
 export * from './mqtt/mqtt-connection';
+export * from './mqtt/mosquitto-log-reader';
 export * from './kafka/kafka-batch-consumer';
 export * from './mqtt/device-broker-access';
 export * from './mqtt/mosquitto-dynamic-security';

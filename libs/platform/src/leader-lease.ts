@@ -63,7 +63,13 @@ export class LeaderLease {
     this.holder = client;
     client.on('error', (error) => void this.lost(error));
     this.logger.log({ lease: this.name }, 'lease taken; this replica runs the work');
-    await this.work.start();
+    try {
+      await this.work.start();
+    } catch (error) {
+      // Holding the lease without doing the work would stall it for every replica: let it go.
+      await this.release().catch(() => undefined);
+      throw error;
+    }
   }
 
   private async lost(error: unknown): Promise<void> {

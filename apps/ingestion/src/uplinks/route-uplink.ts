@@ -7,6 +7,8 @@ import {
   linkQualityOf,
   LORAWAN_ANSWER_FPORT,
   lorawanAnswerResponse,
+  parseChirpstackLogEvent,
+  parseChirpstackLogTopic,
   parseChirpstackUplink,
   parseDeviceTopic,
   parseTtsUplink,
@@ -18,6 +20,10 @@ import {
   type NetworkServerUplink,
   type ResolvedRecord,
 } from '@fleet/device-protocol';
+import {
+  refusalFromChirpstackLog,
+  type AuthenticationRefusal,
+} from '../device-access/authentication-refusals';
 import { refusalOf, type DeviceAccess, type Refusal } from '../device-access/device-access';
 
 export interface RawUplink {
@@ -43,6 +49,10 @@ export type UplinkOutcome =
       readonly telemetry: DeviceTelemetry | null;
     }
   | { readonly kind: 'refused'; readonly refusal: Refusal; readonly deviceId: string }
+  /** A network server reports that a frame or join failed to authenticate as a device. */
+  | { readonly kind: 'authentication-refused'; readonly refusal: AuthenticationRefusal }
+  /** A network server's log event about anything else (codec errors, frame counters...): counted. */
+  | { readonly kind: 'ignored'; readonly reason: string }
   | {
       readonly kind: 'dead-letter';
       readonly error: UplinkRejectedError;
@@ -93,6 +103,16 @@ export function routeUplink(raw: RawUplink, directory: UplinkDirectory, newId: (
     const network = networkServerOf(raw.topic);
     if (!network) throw rejected('malformed', `not an uplink topic: ${raw.topic.slice(0, 200)}`);
     source = network;
+    if (network === 'chirpstack' && parseChirpstackLogTopic(raw.topic)) {
+      const log = parseChirpstackLogEvent(raw.topic, raw.payload);
+      const refusal = refusalFromChirpstackLog(log, (eui) => directory.findByDevEui(eui), {
+        receivedAt: raw.receivedAt,
+        newId,
+      });
+      return refusal
+        ? { kind: 'authentication-refused', refusal }
+        : { kind: 'ignored', reason: 'chirpstack-log-not-authentication' };
+    }
     const uplink: NetworkServerUplink =
       network === 'chirpstack'
         ? parseChirpstackUplink(raw.topic, raw.payload)

@@ -1,4 +1,5 @@
 import {
+  chirpstackLogMessage,
   chirpstackUplinkMessage,
   deviceTopic,
   encodeLorawanAnswer,
@@ -211,6 +212,75 @@ describe('routing command answers', () => {
     expect(routeUplink(chirpstack(fPort, bytes), directory, newId)).toMatchObject({
       kind: 'telemetry',
       telemetry: { batteryPercent: 64, messageId: 'dedup-7' },
+    });
+  });
+});
+
+describe('routeUplink: ChirpStack log events', () => {
+  const applicationId = '17c82e96-be03-4f38-aef3-f83d48582d97';
+  const log = (code: string, devEui = lora.devEui!, level: 'INFO' | 'ERROR' = 'ERROR'): RawUplink => ({
+    ...chirpstackLogMessage({
+      time: receivedAt - 1_000,
+      tenantId: 't1',
+      applicationId,
+      devEui,
+      level,
+      code,
+      description: 'the MIC does not match',
+    }),
+    contentType: undefined,
+    receivedAt,
+  });
+
+  it('given a frame with a bad MIC from a known device, when routed, then it is an authentication refusal of that device', () => {
+    expect(routeUplink(log('UPLINK_MIC'), directory, newId)).toEqual({
+      kind: 'authentication-refused',
+      refusal: {
+        refusalId: 'msg-1',
+        eventType: 'DeviceAuthenticationRefused',
+        deviceId: 'lora-1',
+        transport: 'lorawan',
+        observedBy: 'chirpstack',
+        reason: 'frame-mic-invalid',
+        clientId: null,
+        devEui: lora.devEui,
+        remoteAddress: null,
+        detail: 'UPLINK_MIC: the MIC does not match',
+        observedAt: receivedAt - 1_000,
+        receivedAt,
+      },
+    });
+  });
+
+  it('given a refused join of a DevEUI nobody provisioned, when routed, then the refusal names the DevEUI but no device', () => {
+    const outcome = routeUplink(log('OTAA', '70b3d57ed00000ff'), directory, newId);
+
+    expect(outcome).toMatchObject({
+      kind: 'authentication-refused',
+      refusal: { deviceId: null, devEui: '70b3d57ed00000ff', reason: 'join-refused' },
+    });
+  });
+
+  it('given a codec error or an informational log, when routed, then it is ignored, not a refusal', () => {
+    expect(routeUplink(log('UPLINK_CODEC'), directory, newId)).toEqual({
+      kind: 'ignored',
+      reason: 'chirpstack-log-not-authentication',
+    });
+    expect(routeUplink(log('UPLINK_MIC', lora.devEui!, 'INFO'), directory, newId).kind).toBe('ignored');
+  });
+
+  it('given a log event whose DevEUI differs from its topic, when routed, then it is a dead letter with the reason', () => {
+    const raw = log('UPLINK_MIC');
+    const outcome = routeUplink(
+      { ...raw, topic: raw.topic.replace(lora.devEui!, '70b3d57ed0000002') },
+      directory,
+      newId,
+    );
+
+    expect(outcome).toMatchObject({
+      kind: 'dead-letter',
+      source: 'chirpstack',
+      error: { code: 'malformed', reason: expect.stringContaining('topic has devEui 70b3d57ed0000002') },
     });
   });
 });

@@ -57,6 +57,35 @@ export function chirpstackUplinkMessage(input: ChirpstackUplinkInput): { topic: 
   };
 }
 
+export interface ChirpstackLogInput {
+  /** Epoch milliseconds. */
+  readonly time: number;
+  readonly tenantId: string;
+  readonly applicationId: string;
+  readonly devEui: string;
+  readonly level: 'INFO' | 'WARNING' | 'ERROR';
+  /** ChirpStack's `LogCode` name, e.g. UPLINK_MIC, OTAA, UPLINK_CODEC. */
+  readonly code: string;
+  readonly description: string;
+}
+
+/** A log event as ChirpStack's MQTT integration publishes it (for simulators and tests). */
+export function chirpstackLogMessage(input: ChirpstackLogInput): { topic: string; payload: Buffer } {
+  const { applicationId, devEui } = input;
+  const body = {
+    time: new Date(input.time).toISOString(),
+    deviceInfo: { tenantId: input.tenantId, applicationId, devEui },
+    level: input.level,
+    code: input.code,
+    description: input.description,
+    context: {},
+  };
+  return {
+    topic: `application/${applicationId}/device/${devEui}/event/log`,
+    payload: Buffer.from(JSON.stringify(body)),
+  };
+}
+
 export interface TtsUplinkInput extends TtsDeviceAddress {
   readonly devEui: string;
   /** ULID-like id; becomes the `as:up:` correlation id. */

@@ -29,18 +29,31 @@ interface EnvelopeRecord {
 }
 
 const MAGIC = 0xc3;
+const AUTHENTICATION_REFUSED = 'fleet.access.DeviceAuthenticationRefused';
+
+/** `fleet.access.DeviceAuthenticationRefused`: an observation with its own id and time, no envelope. */
+interface RefusalRecord {
+  refusalId: string;
+  eventType: string;
+  deviceId: string | null;
+  observedAt: number;
+  [field: string]: unknown;
+}
 
 /**
  * Decodes an event record: Avro single-object encoding when its schema is in the catalogue (the
- * contract), or JSON `{envelope, data}` for event types whose schema is not published yet (campaign
- * events until the orchestrator ships them, the device-access topic). Ingestion's dead letters become
- * `UplinkDeadLettered` events of their device, with the dead-letter code and reason.
+ * contract; authentication refusals are observations without an envelope, mapped to events here),
+ * or JSON `{envelope, data}` for event types whose schema is not published yet. Ingestion's dead
+ * letters become `UplinkDeadLettered` events of their device, with the dead-letter code and reason.
  */
 export function decodeEvent(codec: AvroCodec, source: EventSource, message: IncomingMessage): IncomingEvent {
   if (source === 'telemetry-dead-letters') return deadLetterEvent(message);
   if (!message.value || message.value.length === 0) throw new NonRetriableError('empty event record');
   const avro = message.value[0] === MAGIC;
-  const record = avro ? codec.decode<EnvelopeRecord>(message.value).value : parseJson(message.value);
+  const decoded = avro ? codec.decode<EnvelopeRecord | RefusalRecord>(message.value) : undefined;
+  if (decoded?.schema === AUTHENTICATION_REFUSED)
+    return refusalEvent(decoded.value as RefusalRecord, message);
+  const record = decoded ? (decoded.value as EnvelopeRecord) : parseJson(message.value);
   const { envelope } = record;
   const occurredAt =
     typeof envelope.occurredAt === 'number' ? envelope.occurredAt : Date.parse(envelope.occurredAt);
@@ -62,6 +75,21 @@ export function decodeEvent(codec: AvroCodec, source: EventSource, message: Inco
     occurredAt,
     correlationId: envelope.correlationId ?? null,
     data,
+  };
+}
+
+function refusalEvent(record: RefusalRecord, message: IncomingMessage): IncomingEvent {
+  const { refusalId, eventType, deviceId, observedAt, ...rest } = record;
+  return {
+    source: 'device-access',
+    eventId: refusalId,
+    eventType,
+    stream: null,
+    revision: null,
+    deviceId: deviceId ?? (message.key || null),
+    occurredAt: observedAt,
+    correlationId: null,
+    data: { deviceId, ...rest },
   };
 }
 

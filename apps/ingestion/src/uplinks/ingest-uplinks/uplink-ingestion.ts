@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AvroCodec } from '@fleet/contracts';
 import {
+  CHIRPSTACK_LOG_FILTER,
   CHIRPSTACK_UPLINK_FILTER,
   DEVICE_UPLINK_FILTER,
   sharedSubscription,
@@ -25,6 +26,7 @@ import {
 } from '@nestjs/common';
 import { INGESTION_CONFIG, type IngestionConfig } from '../../config';
 import { DeviceDirectory } from '../../device-access/directory/device-directory';
+import { AuthenticationRefusals } from '../../device-access/refusals/authentication-refusals.publisher';
 import { routeUplink, type UplinkOutcome } from '../route-uplink';
 
 const AVRO_CONTENT_TYPE = 'application/vnd.apache.avro+binary; encoding=single-object';
@@ -51,6 +53,7 @@ export class UplinkIngestion implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     private readonly directory: DeviceDirectory,
+    private readonly refusals: AuthenticationRefusals,
     @Inject(MESSAGE_PUBLISHER) publisher: MessagePublisher,
     @Inject(AVRO_CODEC) private readonly codec: AvroCodec,
     @Inject(INGESTION_CONFIG) private readonly config: IngestionConfig,
@@ -65,7 +68,12 @@ export class UplinkIngestion implements OnApplicationBootstrap, OnApplicationShu
       clientIdPrefix: `ingestion-${config.INGESTION_INSTANCE_ID}`,
       connections: config.INGESTION_MQTT_CONNECTIONS,
       maxInFlight: config.INGESTION_MAX_IN_FLIGHT,
-      topicFilters: [DEVICE_UPLINK_FILTER, CHIRPSTACK_UPLINK_FILTER, TTS_UPLINK_FILTER].map(share),
+      topicFilters: [
+        DEVICE_UPLINK_FILTER,
+        CHIRPSTACK_UPLINK_FILTER,
+        CHIRPSTACK_LOG_FILTER,
+        TTS_UPLINK_FILTER,
+      ].map(share),
       onError: (error, clientId) => this.logger.warn({ err: error, clientId }, 'MQTT connection error'),
     });
     const sent = metrics.histogram('fleet_ingestion_kafka_send_seconds', 'Kafka send time per batch', [
@@ -131,6 +139,12 @@ export class UplinkIngestion implements OnApplicationBootstrap, OnApplicationShu
         this.outcomes.inc({ outcome: 'refused', reason: outcome.refusal });
         this.logger.debug({ deviceId: outcome.deviceId, refusal: outcome.refusal }, 'uplink refused');
         return done();
+      case 'ignored':
+        this.outcomes.inc({ outcome: 'ignored', reason: outcome.reason });
+        return done();
+      case 'authentication-refused':
+        this.outcomes.inc({ outcome: 'authentication-refused', reason: outcome.refusal.reason });
+        return this.refusals.publish(outcome.refusal, done);
       case 'dead-letter':
         this.outcomes.inc({ outcome: 'dead-lettered', reason: outcome.error.code });
         return this.batcher.add(`${this.config.TELEMETRY_TOPIC}.dlt`, this.deadLetter(uplink, outcome), done);
