@@ -85,7 +85,8 @@ export class DispatcherHarness {
   async restartDispatcher(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     await this.dispatcher.stop(signal);
     this.dispatcher = new ServiceProcess('command-dispatcher', this.dispatcher.port, this.dispatcherEnv);
-    // After a kill -9 its consumer groups only rebalance once the dead member's session (30 s) times out.
+    // After a kill -9 its consumer groups only rebalance once the dead member's session times out
+    // (KAFKA_SESSION_TIMEOUT_MS, 10 s under test).
     await this.dispatcher.start(90_000);
   }
 

@@ -57,6 +57,8 @@ export class ServiceProcess {
           // by side never split a topic's partitions between them.
           TELEMETRY_GROUP_ID: this.groupSuffix,
           COMMAND_EVENTS_GROUP_ID: `${this.groupSuffix}-command-outcomes`,
+          // A process restarted after kill -9 gets its partitions back after this, not after 30 s.
+          KAFKA_SESSION_TIMEOUT_MS: '10000',
           ...this.env,
           HTTP_PORT: String(this.port),
           HTTP_HOST: '127.0.0.1',

@@ -38,6 +38,7 @@ export const infrastructureProviders: Provider[] = [
       createKafka({
         brokers: config.KAFKA_BROKERS,
         clientId: service,
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         log: (level, message, extra) =>
           kafkaLogger[level === 'error' ? 'error' : 'warn']({ ...extra, msg: message }),
       }),

@@ -51,6 +51,15 @@ export const platformConfigSchema = z.object({
     )
     .pipe(z.array(z.string().regex(/^[^:]+:\d+$/, 'expected host:port')).min(1))
     .describe('Kafka bootstrap brokers, default 127.0.0.1:9092'),
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(6_000)
+    .max(300_000)
+    .default(30_000)
+    .describe(
+      'consumer group session timeout: how long a crashed replica holds its partitions, default 30000',
+    ),
   /** MQTT broker of the devices, for the services that talk to devices. */
   MQTT_URL: z
     .string()

@@ -44,8 +44,6 @@ export async function startBatchConsumer<T>(
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
   });
   const deadLetterTopic = (topic: string) => options.deadLetterTopic?.(topic) ?? `${topic}.dlt`;
   let stopping = false;

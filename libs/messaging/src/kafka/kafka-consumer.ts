@@ -23,8 +23,6 @@ export async function startConsumer(
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
   });
   const deadLetterTopic = (topic: string): string => options.deadLetterTopic?.(topic) ?? `${topic}.dlt`;
   let stopping = false;
