@@ -14,6 +14,9 @@ const SINGLE_APPENDS = 2_000;
 const BATCH = 100;
 const BATCHED_EVENTS = 100_000;
 const PAGE = 1_000;
+/** appendMany: batches of this many streams, one event each (a dispatcher's or twin's pass). */
+const MANY = 2_000;
+const MANY_EVENTS = 40_000;
 const ROUNDS = 3;
 const TARGETS = { batchedAppendVsRawInsert: 0.5, replayVsRawRead: 0.5 };
 
@@ -121,7 +124,18 @@ async function adapterFigures(store: PostgresEventStore): Promise<Measure[]> {
       ),
     ),
   );
-  const total = SINGLE_APPENDS + BATCHED_EVENTS;
+  const many = await measure(`appendMany, ${MANY} streams`, MANY_EVENTS, () =>
+    concurrently(MANY_EVENTS / MANY, (w, n) =>
+      store.appendMany(
+        Array.from({ length: MANY }, (_, i) => ({
+          stream: `many-${w}-${n}-${i}`,
+          events: [anEvent(i)],
+          expected: 'no_stream' as const,
+        })),
+      ),
+    ),
+  );
+  const total = SINGLE_APPENDS + BATCHED_EVENTS + MANY_EVENTS;
   const replay = await measure(`readAll, pages of ${PAGE}`, total, async () => {
     let read = 0;
     for (let after: GlobalPosition | undefined; ;) {
@@ -143,7 +157,7 @@ async function adapterFigures(store: PostgresEventStore): Promise<Measure[]> {
     await subscription.stop();
   });
   if (handled !== total) throw new Error(`subscription handled ${handled} events`);
-  return [single, batched, replay, subscription];
+  return [single, batched, many, replay, subscription];
 }
 
 /**
@@ -193,9 +207,10 @@ export async function main(): Promise<void> {
 
 function report(measures: Measure[]): void {
   const get = (name: string): Measure => measures.find((m) => m.name.startsWith(name))!;
-  const [single, batched, replay, subscription] = [
+  const [single, batched, many, replay, subscription] = [
     'append, 1',
     `append, ${BATCH}`,
+    'appendMany',
     'readAll',
     'subscription',
   ].map(get);
@@ -204,7 +219,16 @@ function report(measures: Measure[]): void {
   console.log(
     `${'measure'.padEnd(40)}${'events'.padStart(8)}${'seconds'.padStart(9)}${'events/s'.padStart(10)}`,
   );
-  for (const m of [single, batched, replay, subscription, rawSingle, rawBatched, rawRead] as Measure[]) {
+  for (const m of [
+    single,
+    batched,
+    many,
+    replay,
+    subscription,
+    rawSingle,
+    rawBatched,
+    rawRead,
+  ] as Measure[]) {
     console.log(
       `${m.name.padEnd(40)}${String(m.events).padStart(8)}${m.seconds.toFixed(2).padStart(9)}${String(rate(m)).padStart(10)}`,
     );
@@ -215,6 +239,7 @@ function report(measures: Measure[]): void {
     figures: {
       singleAppendsPerSec: rate(single!),
       batchedAppendEventsPerSec: rate(batched!),
+      appendManyEventsPerSec: rate(many!),
       replayEventsPerSec: rate(replay!),
       subscriptionCatchUpEventsPerSec: rate(subscription!),
     },
@@ -226,6 +251,8 @@ function report(measures: Measure[]): void {
     ratios: {
       singleAppendVsRawInsert: ratio(single, rawSingle),
       batchedAppendVsRawInsert: ratio(batched, rawBatched),
+      // Each event a stream of its own: a stream row more per event than the raw INSERT writes.
+      appendManyVsRawInsert: ratio(many, rawBatched),
       replayVsRawRead: ratio(replay, rawRead),
       subscriptionVsRawRead: ratio(subscription, rawRead),
     },

@@ -77,6 +77,48 @@ describe('PostgresEventStore specifics', () => {
     expect(await fixture.store.readStream(`${prefix}b`)).toEqual([]);
   });
 
+  describe('appendMany in one statement', () => {
+    it('given an event id used before, then the whole batch is refused and nothing of it is stored', async () => {
+      const prefix = uniquePrefix('many-dup');
+      const reused = anEvent('Once');
+      await fixture.store.append(`${prefix}a`, [reused], 'no_stream');
+
+      await expect(
+        fixture.store.appendMany([
+          { stream: `${prefix}b`, events: events(1), expected: 'no_stream' },
+          { stream: `${prefix}c`, events: [reused], expected: 'no_stream' },
+        ]),
+      ).rejects.toBeInstanceOf(ConflictError);
+      expect(await fixture.store.readStream(`${prefix}b`)).toEqual([]);
+    });
+
+    it('given a batch, then positions grow in the order of the batch, one transaction for all', async () => {
+      const prefix = uniquePrefix('many-order');
+      const streams = ['m', 'c', 'x', 'a'].map((s) => `${prefix}${s}`);
+      await fixture.store.append(streams[2]!, events(1), 'no_stream');
+
+      const outcomes = await fixture.store.appendMany(
+        streams.map((stream, i) => ({ stream, events: events(i + 1), expected: 'any' as const })),
+      );
+
+      const results = outcomes.map((o) => (o.ok ? o.result : undefined));
+      expect(results.map((r) => r?.nextExpectedRevision)).toEqual([0n, 1n, 3n, 3n]);
+      const positions = results.map((r) => r!.position.prepare);
+      expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions);
+      expect(new Set(results.map((r) => r!.position.commit)).size).toBe(1);
+    });
+
+    it('given a stream appended to twice in one batch, then the second append sees the first', async () => {
+      const stream = `${uniquePrefix('many-twice')}a`;
+      const outcomes = await fixture.store.appendMany([
+        { stream, events: events(1), expected: 'no_stream' },
+        { stream, events: events(1), expected: 0n },
+      ]);
+      expect(outcomes.map((o) => o.ok)).toEqual([true, true]);
+      expect(await fixture.store.readStream(stream)).toHaveLength(2);
+    });
+  });
+
   it('refuses ids that are not UUIDs and empty appends', async () => {
     const stream = `${uniquePrefix('invalid')}a`;
     await expect(
