@@ -34,7 +34,12 @@ const TARGET_P99_MS = 100;
 export async function main(): Promise<void> {
   ensureBuilt();
   const harness = new DispatcherHarness();
-  await harness.start({ JOB_TARGET_LIMIT: String(JOB_DEVICES + 1_000), DISPATCH_BATCH_SIZE: '2000' });
+  await harness.start({
+    JOB_TARGET_LIMIT: String(JOB_DEVICES + 1_000),
+    DISPATCH_BATCH_SIZE: '2000',
+    // e.g. DISPATCHER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the dispatcher alone.
+    SERVICE_NODE_ARGS: process.env['DISPATCHER_NODE_ARGS'] ?? '',
+  });
   try {
     // Delivery first: planning leaves 100,000 commands' events for the relay and projections to
     // work through for minutes, which would weigh on any figure taken after it.
@@ -217,6 +222,7 @@ async function deliverToAlwaysOn(harness: DispatcherHarness) {
 
   const before = await dispatchHistogram(harness);
   const started = process.hrtime.bigint();
+  const startedAt = new Date().toISOString();
   const jobs: string[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const { body } = await harness.api<{ jobId: string }>('POST', '/jobs', {
@@ -226,23 +232,45 @@ async function deliverToAlwaysOn(harness: DispatcherHarness) {
     });
     jobs.push(body.jobId);
   }
+  log(`${ROUNDS} jobs requested in ${round(Number(process.hrtime.bigint() - started) / 1e9, 2)} s`);
   const total = DEVICES * ROUNDS;
-  await harness.until(
-    async () => {
-      let finished = 0;
-      for (const jobId of jobs) {
-        const { body } = await harness.api<{ progress: Record<string, number> }>('GET', `/jobs/${jobId}`);
-        finished +=
-          (body.progress['succeeded'] ?? 0) +
-          (body.progress['failed'] ?? 0) +
-          (body.progress['expired'] ?? 0);
-      }
-      return finished >= total ? true : undefined;
-    },
-    600_000,
-    `${total} commands to finish`,
-  );
+  // Counted in the dispatcher's read model (what GET /jobs/{id} reports) with one query per probe:
+  // polling every job over HTTP ten times a second cost the dispatcher a good share of the CPU it measures.
+  const db = new Client({ connectionString: harness.stack.twin.databaseUrl });
+  await db.connect();
+  try {
+    await harness.until(
+      async () => {
+        const { rows } = await db.query<{ n: string }>(
+          `SELECT count(*) AS n FROM dispatch_commands
+            WHERE job_id = ANY($1::uuid[]) AND status IN ('succeeded', 'failed', 'expired')`,
+          [jobs],
+        );
+        return Number(rows[0]!.n) >= total ? true : undefined;
+      },
+      600_000,
+      `${total} commands to finish`,
+    );
+    if (process.env['BENCH_TIMELINE']) {
+      const { rows } = await db.query(
+        `SELECT floor(extract(epoch FROM requested_at - $2::timestamptz)) AS req_s, count(*) AS n,
+           round(avg(extract(epoch FROM sent_at - requested_at))::numeric, 2) AS to_sent,
+           round(max(extract(epoch FROM sent_at - requested_at))::numeric, 2) AS to_sent_max,
+           round(avg(extract(epoch FROM updated_at - sent_at))::numeric, 2) AS to_done
+         FROM dispatch_commands WHERE job_id = ANY($1::uuid[]) GROUP BY 1 ORDER BY 1`,
+        [jobs, startedAt],
+      );
+      log(`timeline: ${JSON.stringify(rows)}`);
+    }
+  } finally {
+    await db.end();
+  }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const outcomes = await Promise.all(
+    jobs.map((jobId) => harness.api<{ progress: Record<string, number> }>('GET', `/jobs/${jobId}`)),
+  );
+  const succeeded = outcomes.reduce((n, { body }) => n + (body.progress['succeeded'] ?? 0), 0);
+  if (succeeded !== total) log(`only ${succeeded} of ${total} commands succeeded`);
   const after = await dispatchHistogram(harness);
   const perSecond = round(total / seconds, 0);
   const p50Ms = quantileMs(before, after, 0.5);

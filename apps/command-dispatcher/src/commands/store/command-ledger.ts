@@ -179,12 +179,15 @@ export class CommandLedger implements OnApplicationBootstrap, OnModuleDestroy {
     const known = await this.rows.findMany([...byCommand.keys()]);
     const states: RequestedCommand[] = [];
     for (const [id, recorded] of byCommand) {
-      let state: CommandState = known.get(id) ?? initialCommandState;
+      const row = known.get(id);
+      let state: CommandState = row ?? initialCommandState;
       if (state.status === 'none' && recorded[0]!.revision !== 0n) state = await this.load(id);
       else
         for (const e of recorded)
           if (e.revision >= BigInt(state.version)) state = evolveCommand(state, e as unknown as CommandEvent);
-      if (state.status !== 'none') states.push(state);
+      // Rows the write-through already saved are left alone: an upsert that changes nothing still
+      // locks the row against the dispatcher's next write of it.
+      if (state.status !== 'none' && state !== row) states.push(state);
     }
     await this.rows.save(states, new Date().toISOString());
   }
