@@ -59,6 +59,9 @@ export class ServiceProcess {
           COMMAND_EVENTS_GROUP_ID: `${this.groupSuffix}-command-outcomes`,
           // A process restarted after kill -9 gets its partitions back after this, not after 30 s.
           KAFKA_SESSION_TIMEOUT_MS: '10000',
+          // Each test's ingestion has a share group of its own: its sessions must not outlive the
+          // test by a day, queueing every later test's uplinks in the broker (long enough for kill -9).
+          INGESTION_SESSION_EXPIRY_S: '120',
           ...this.env,
           HTTP_PORT: String(this.port),
           HTTP_HOST: '127.0.0.1',

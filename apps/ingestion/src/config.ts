@@ -46,6 +46,9 @@ export const ingestionKeys = {
     .regex(/^[A-Za-z0-9._-]{1,64}$/)
     .default('fleet-ingestion')
     .describe('MQTT shared-subscription group that replicas split the uplinks in'),
+  INGESTION_SESSION_EXPIRY_S: count(10, 7 * 24 * 3600, 24 * 3600).describe(
+    "how long the broker keeps a replica's MQTT sessions (and queues uplinks for them) while it is away, default 86400",
+  ),
   INGESTION_MQTT_CONNECTIONS: count(1, 64, 2).describe('MQTT connections per replica, default 2'),
   INGESTION_MAX_IN_FLIGHT: count(1, 65_535, 2_000).describe(
     'unacknowledged QoS 1 messages per connection (MQTT 5 receive maximum), default 2000',

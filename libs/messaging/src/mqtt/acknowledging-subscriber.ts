@@ -12,6 +12,12 @@ export interface ReceivedMqttMessage {
 }
 
 export interface AcknowledgingSubscriberOptions {
+  /**
+   * How long the broker keeps each session, and queues its messages, while its replica is away;
+   * default one day. Short-lived processes (tests) set it short, or the broker keeps queueing
+   * every uplink for sessions nobody will resume.
+   */
+  readonly sessionExpirySeconds?: number;
   readonly url: string;
   readonly username: string;
   readonly password: string;
@@ -99,7 +105,7 @@ export class AcknowledgingSubscriber {
       connectTimeout: 5_000,
       keepalive: 30,
       properties: {
-        sessionExpiryInterval: SESSION_EXPIRY_SECONDS,
+        sessionExpiryInterval: this.options.sessionExpirySeconds ?? SESSION_EXPIRY_SECONDS,
         receiveMaximum: this.options.maxInFlight,
       },
     };

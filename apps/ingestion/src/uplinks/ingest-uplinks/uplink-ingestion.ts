@@ -71,6 +71,7 @@ export class UplinkIngestion implements OnApplicationBootstrap, OnApplicationShu
       clientIdPrefix: `ingestion-${config.INGESTION_INSTANCE_ID}`,
       connections: config.INGESTION_MQTT_CONNECTIONS,
       maxInFlight: config.INGESTION_MAX_IN_FLIGHT,
+      sessionExpirySeconds: config.INGESTION_SESSION_EXPIRY_S,
       topicFilters: [
         DEVICE_UPLINK_FILTER,
         CHIRPSTACK_UPLINK_FILTER,
