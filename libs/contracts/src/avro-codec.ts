@@ -6,6 +6,9 @@ const MAGIC = Buffer.from([0xc3, 0x01]);
 const HEADER_LENGTH = MAGIC.length + 8;
 
 /** The bytes could not be decoded with any schema we know: never retriable, dead-letter them. */
+/** The `content-type` header of a record whose value is Avro single-object encoded. */
+export const AVRO_CONTENT_TYPE = 'application/vnd.apache.avro+binary; encoding=single-object';
+
 export class UndecodableMessageError extends Error {
   override readonly name = 'UndecodableMessageError';
 }

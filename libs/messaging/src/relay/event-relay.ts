@@ -1,4 +1,10 @@
-import { type AvroCodec, schemaNameForEvent, toEventRecord, topicForStream } from '@fleet/contracts';
+import {
+  AVRO_CONTENT_TYPE,
+  type AvroCodec,
+  schemaNameForEvent,
+  toEventRecord,
+  topicForStream,
+} from '@fleet/contracts';
 import type { EventStore, RecordedEvent, Subscription } from '@fleet/event-store';
 import type { MessagePublisher, OutgoingMessage } from '../messaging.port';
 
@@ -120,7 +126,7 @@ export function toMessage(event: RecordedEvent, codec: AvroCodec): OutgoingMessa
     headers: {
       'event-id': event.id,
       'event-type': event.type,
-      'content-type': 'application/vnd.apache.avro+binary; encoding=single-object',
+      'content-type': AVRO_CONTENT_TYPE,
       'avro-schema': schema,
       'correlation-id': event.metadata.correlationId,
     },

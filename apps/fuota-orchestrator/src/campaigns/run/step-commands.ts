@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  AVRO_CONTENT_TYPE,
   COMMAND_REQUEST_SCHEMA,
   toCommandRequestRecord,
   type AvroCodec,
@@ -74,7 +75,7 @@ export const toOutgoing = (codec: AvroCodec, request: CommandRequestMessage): Ou
   value: codec.encode(COMMAND_REQUEST_SCHEMA, toCommandRequestRecord(request)),
   headers: {
     'avro-schema': COMMAND_REQUEST_SCHEMA,
-    'content-type': 'application/vnd.apache.avro+binary; encoding=single-object',
+    'content-type': AVRO_CONTENT_TYPE,
     'correlation-id': request.correlationId,
   },
 });

@@ -1,4 +1,4 @@
-import type { AvroCodec } from '@fleet/contracts';
+import { AVRO_CONTENT_TYPE, type AvroCodec } from '@fleet/contracts';
 import { BatchingPublisher, MESSAGE_PUBLISHER, type MessagePublisher } from '@fleet/messaging';
 import { Metrics } from '@fleet/observability';
 import { AVRO_CODEC } from '@fleet/platform';
@@ -7,7 +7,6 @@ import { INGESTION_CONFIG, type IngestionConfig } from '../../config';
 import type { AuthenticationRefusal } from '../authentication-refusals';
 
 const SCHEMA = 'fleet.access.DeviceAuthenticationRefused';
-const AVRO_CONTENT_TYPE = 'application/vnd.apache.avro+binary; encoding=single-object';
 
 /**
  * Publishes failed authentications as a device on the device-access topic, keyed by device id

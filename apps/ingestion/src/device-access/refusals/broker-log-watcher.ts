@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { MosquittoLogReader } from '@fleet/messaging';
-import { HealthChecks } from '@fleet/observability';
 import { LeaderLease, mqttLogin, PG_POOL, PLATFORM_CONFIG, type PlatformConfig } from '@fleet/platform';
 import {
   Inject,
@@ -19,7 +18,8 @@ import { AuthenticationRefusals } from './authentication-refusals.publisher';
  * Refused MQTT logins, read from the broker's own log topic. The broker publishes every line to
  * every subscriber and does not share `$SYS` subscriptions, so one replica reads it, under a lease;
  * another takes over within seconds of its death. Lines logged while no replica listens are not
- * replayed (the broker keeps no `$SYS` log history): refusals are a signal, not a ledger.
+ * replayed (the broker keeps no `$SYS` log history): refusals are a signal, not a ledger. Not part
+ * of readiness: uplinks do not depend on it, and its client reconnects on its own.
  */
 @Injectable()
 export class BrokerLogWatcher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -33,7 +33,6 @@ export class BrokerLogWatcher implements OnApplicationBootstrap, OnApplicationSh
     @Inject(INGESTION_CONFIG) private readonly config: IngestionConfig,
     private readonly directory: DeviceDirectory,
     private readonly refusals: AuthenticationRefusals,
-    private readonly health: HealthChecks,
   ) {
     this.reader = new MosquittoLogReader({
       url: platform.MQTT_URL,
@@ -48,11 +47,6 @@ export class BrokerLogWatcher implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.INGESTION_BROKER_LOG === 'off') return;
-    this.health.register('mqtt-broker-log', () =>
-      !this.lease.held || this.reader.connected
-        ? Promise.resolve()
-        : Promise.reject(new Error('broker log connection down')),
-    );
     await this.lease.start();
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AvroCodec } from '@fleet/contracts';
+import { AVRO_CONTENT_TYPE, type AvroCodec } from '@fleet/contracts';
 import {
   CHIRPSTACK_LOG_FILTER,
   CHIRPSTACK_UPLINK_FILTER,
@@ -30,7 +30,6 @@ import { DeviceDirectory } from '../../device-access/directory/device-directory'
 import { AuthenticationRefusals } from '../../device-access/refusals/authentication-refusals.publisher';
 import { routeUplink, type UplinkOutcome } from '../route-uplink';
 
-const AVRO_CONTENT_TYPE = 'application/vnd.apache.avro+binary; encoding=single-object';
 const TELEMETRY_SCHEMA = 'fleet.telemetry.DeviceTelemetry';
 /**
  * The broker lets a device in as soon as device-twin registered it, while ingestion learns of it
