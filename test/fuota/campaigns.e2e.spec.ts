@@ -130,6 +130,16 @@ describe('firmware campaigns', () => {
     const later = await h.dispatch.api<{ items: unknown[] }>('GET', `/devices/${fleet[25]}/commands`);
     expect(later.body.items).toEqual([]);
 
+    // A paused campaign lets devices already mid-update finish; swapping the simulator under them
+    // would interrupt their updates (they would time out and count as failures).
+    await h.until(
+      async () => {
+        const wave = (await h.campaign(id)).countsByWave[0]!;
+        return wave['downloading']! + wave['downloaded']! + wave['updating']! === 0 ? true : undefined;
+      },
+      120_000,
+      'the first wave to have no device mid-update',
+    );
     // The fix: the simulator runs again without the injected failure; the operator resumes.
     await h.dispatch.stopSimulators();
     await h.simulate(devices);
