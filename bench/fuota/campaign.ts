@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { uniqueName } from '@fleet/testing';
+import { Client } from 'pg';
 import { FuotaCampaignHarness } from '../../test/support/fuota-campaign-harness';
 import { ensureBuilt } from '../twin/service';
 
@@ -28,7 +29,11 @@ export interface CampaignFigures {
 export async function runCampaignBenchmark(log: (line: string) => void): Promise<CampaignFigures> {
   ensureBuilt();
   const h = new FuotaCampaignHarness();
-  await h.start({ CAMPAIGN_TICK_MS: '250' });
+  await h.start({
+    CAMPAIGN_TICK_MS: '250',
+    // e.g. ORCHESTRATOR_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the orchestrator alone.
+    SERVICE_NODE_ARGS: process.env['ORCHESTRATOR_NODE_ARGS'] ?? '',
+  });
   try {
     log(`campaign: provisioning ${DEVICES} devices and starting them`);
     const prefix = uniqueName('bench-fw');
@@ -114,6 +119,7 @@ export async function runCampaignBenchmark(log: (line: string) => void): Promise
       'the campaign to complete',
     );
     const seconds = (performance.now() - started) / 1000;
+    if (process.env['BENCH_TIMELINE']) log(`campaign: timeline ${await timeline(h, ids, id)}`);
     const devicesPerMinute = Math.round((DEVICES / seconds) * 60);
     log(`campaign: ${DEVICES} devices updated in ${seconds.toFixed(1)} s: ${devicesPerMinute} devices/min`);
     return {
@@ -131,5 +137,78 @@ export async function runCampaignBenchmark(log: (line: string) => void): Promise
     throw error;
   } finally {
     await h.stop();
+  }
+}
+
+/** When the campaign's commands were requested, sent and answered, by operation: seconds since the first request (p10/p50/p90). */
+async function timeline(
+  h: FuotaCampaignHarness,
+  deviceIds: readonly string[],
+  campaignId: string,
+): Promise<string> {
+  const db = new Client({ connectionString: h.dispatch.stack.twin.databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query(
+      `WITH c AS (
+         SELECT operation, requested_at, sent_at, updated_at,
+                min(requested_at) OVER () AS t0
+           FROM dispatch_commands WHERE device_id = ANY($1) AND origin <> 'job')
+       SELECT operation, count(*) AS n,
+         ${['requested_at', 'sent_at', 'updated_at']
+           .map(
+             (column) =>
+               `array_agg(round(extract(epoch FROM ${column} - t0)::numeric, 1) ORDER BY ${column})
+                  FILTER (WHERE ${column} IS NOT NULL) AS ${column}`,
+           )
+           .join(', ')}
+         FROM c GROUP BY operation`,
+      [deviceIds],
+    );
+    const t0 = (
+      await db.query<{ t0: Date }>(
+        `SELECT min(requested_at) AS t0 FROM dispatch_commands WHERE device_id = ANY($1) AND origin <> 'job'`,
+        [deviceIds],
+      )
+    ).rows[0]!.t0;
+    const schemas = await db.query<{ s: string }>(
+      `SELECT table_schema AS s FROM information_schema.tables WHERE table_name = 'events'`,
+    );
+    for (const { s } of schemas.rows) {
+      const events = await db.query(
+        `WITH e AS (SELECT type, recorded_at FROM ${s}.events WHERE data->>'campaignId' = $1)
+         SELECT type, count(*) AS n,
+           array_agg(round(extract(epoch FROM recorded_at - $2::timestamptz)::numeric, 1) ORDER BY recorded_at) AS recorded_at
+           FROM e GROUP BY type`,
+        [campaignId, t0],
+      );
+      rows.push(
+        ...events.rows.map((r: Record<string, unknown>) => ({
+          operation: r['type'],
+          n: r['n'],
+          requested_at: r['recorded_at'],
+        })),
+      );
+    }
+    const reports = await db.query(
+      `SELECT 'reported-version' AS operation, count(*) AS n,
+         array_agg(round(extract(epoch FROM reported_version_at - $2::timestamptz)::numeric, 1) ORDER BY reported_version_at) AS requested_at
+         FROM fuota_devices WHERE device_id = ANY($1)`,
+      [deviceIds, t0],
+    );
+    rows.push(...reports.rows);
+    const pick = (values: string[] | null) =>
+      values ? [0.1, 0.5, 0.9].map((q) => values[Math.floor(q * (values.length - 1))]).join('/') : '-';
+    return JSON.stringify(
+      rows.map((r: Record<string, unknown>) => ({
+        operation: r['operation'],
+        n: Number(r['n']),
+        requested: pick(r['requested_at'] as string[]),
+        sent: pick(r['sent_at'] as string[]),
+        done: pick(r['updated_at'] as string[]),
+      })),
+    );
+  } finally {
+    await db.end();
   }
 }

@@ -20,7 +20,8 @@ import type { DeviceSelection } from '../../devices/directory/fuota-device-store
 import type { CampaignCommand } from '../campaign';
 import type { ArtifactRef, CampaignDefinition, TargetDevice, TargetSelector } from '../campaign-events';
 import { CAMPAIGN_CONFIG, type CampaignConfig } from '../campaign-config.token';
-import { countByStatus, type CampaignState, type DeviceProgress, type DeviceStatus } from '../campaign-state';
+import { type CampaignState, type DeviceProgress } from '../campaign-state';
+import { viewOf, type CampaignView } from '../campaign-view';
 import { checkWindow } from '../maintenance-window';
 import { CampaignRunner } from '../run/campaign-runner';
 import { CampaignLedger } from '../store/campaign-ledger';
@@ -43,18 +44,6 @@ export interface CampaignPreview {
   readonly downgrades: readonly Excluded[];
   readonly alreadyUpToDate: number;
   readonly decommissioned: number;
-}
-
-export interface CampaignView {
-  readonly campaignId: string;
-  readonly status: CampaignState['status'];
-  readonly definition: CampaignDefinition;
-  readonly wave: number;
-  readonly waves: number;
-  readonly pauseReason: string | null;
-  readonly counts: Record<DeviceStatus, number>;
-  readonly countsByWave: readonly Record<DeviceStatus, number>[];
-  readonly version: number;
 }
 
 /**
@@ -94,7 +83,7 @@ export class CampaignService implements OnApplicationBootstrap, OnModuleDestroy 
   /** Continuous campaigns take the devices that match their targets now and were not targeted yet (last wave). */
   async refreshContinuous(now = new Date()): Promise<void> {
     if (!this.runner.leading) return;
-    for (const campaignId of await this.ledger.table.active()) {
+    for (const campaignId of await this.ledger.table.activeContinuous()) {
       const state = await this.ledger.load(campaignId);
       const definition = state.definition;
       if (!definition || definition.mode !== 'continuous' || definition.targets.kind === 'devices') continue;
@@ -188,8 +177,9 @@ export class CampaignService implements OnApplicationBootstrap, OnModuleDestroy 
     return this.change(campaignId, { type: 'CancelCampaign' }, metadata);
   }
 
+  /** From the campaign's summary row, kept with every decision; folded from its stream if the row has none. */
   async view(campaignId: string): Promise<CampaignView> {
-    return viewOf(await this.existing(campaignId));
+    return (await this.ledger.table.view(campaignId)) ?? viewOf(await this.existing(campaignId));
   }
 
   async devices(
@@ -362,18 +352,4 @@ export class CampaignService implements OnApplicationBootstrap, OnModuleDestroy 
       region: (query['region'] as string | undefined) ?? null,
     };
   }
-}
-
-function viewOf(state: CampaignState): CampaignView {
-  return {
-    campaignId: state.definition!.campaignId,
-    status: state.status,
-    definition: state.definition!,
-    wave: state.wave,
-    waves: state.waves,
-    pauseReason: state.pauseReason,
-    counts: countByStatus(state),
-    countsByWave: Array.from({ length: state.waves }, (_, wave) => countByStatus(state, wave)),
-    version: state.version,
-  };
 }

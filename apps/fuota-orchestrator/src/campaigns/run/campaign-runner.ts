@@ -17,7 +17,7 @@ import type { DeviceRow } from '../../devices/directory/fuota-device-store';
 import { devicesToObserve, type CommandOutcome, type DeviceObservation } from '../campaign';
 import type { CampaignEvent } from '../campaign-events';
 import { CAMPAIGN_CONFIG, type CampaignConfig } from '../campaign-config.token';
-import type { CampaignState } from '../campaign-state';
+import { countByStatus, type CampaignState } from '../campaign-state';
 import { CampaignLedger } from '../store/campaign-ledger';
 import { stepCommandId, stepRequest, toOutgoing, type StepRequest } from './step-commands';
 
@@ -133,7 +133,10 @@ export class CampaignRunner implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async advance(campaignId: string): Promise<void> {
     const generation = this.generations.get(campaignId) ?? 0;
-    const state = this.states.get(campaignId) ?? (await this.ledger.load(campaignId));
+    const cached = this.states.get(campaignId);
+    const state = cached ?? (await this.ledger.load(campaignId));
+    // A crash between an append and its summary left the row behind: the stream as loaded repairs it.
+    if (!cached) await this.ledger.table.save(state, countByStatus(state));
     const now = new Date().toISOString();
     const offset = this.gatedOffsets.get(campaignId) ?? 0;
     const { deviceIds, gated } = devicesToObserve(state, now, offset);

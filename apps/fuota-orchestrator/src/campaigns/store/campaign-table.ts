@@ -1,5 +1,7 @@
 import type { Pool } from 'pg';
 import type { CampaignState, DeviceStatus } from '../campaign-state';
+import type { CampaignDefinition } from '../campaign-events';
+import { viewOf, type CampaignView } from '../campaign-view';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS fuota_campaigns (
@@ -17,6 +19,11 @@ CREATE TABLE IF NOT EXISTS fuota_campaigns (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS fuota_campaigns_status ON fuota_campaigns (status);
+-- What GET /campaigns/{id} answers, so reading a campaign does not fold its whole stream.
+-- The definition (which can list 100,000 device ids) never changes: written once, not with every view.
+ALTER TABLE fuota_campaigns ADD COLUMN IF NOT EXISTS view jsonb;
+ALTER TABLE fuota_campaigns ADD COLUMN IF NOT EXISTS definition jsonb;
+ALTER TABLE fuota_campaigns ADD COLUMN IF NOT EXISTS mode text;
 `;
 
 export interface CampaignSummary {
@@ -35,6 +42,8 @@ export interface CampaignSummary {
 
 /** `fuota_campaigns`: one row per campaign, for listing and for the runner to find active ones. */
 export class CampaignTable {
+  private readonly definitionsWritten = new Set<string>();
+
   constructor(private readonly pool: Pool) {}
 
   async ensureSchema(): Promise<void> {
@@ -50,18 +59,19 @@ export class CampaignTable {
     }
   }
 
-  /** Saves the summary; an older version never overwrites a newer one. */
+  /** Saves the summary and the view; an older version never overwrites a newer one. */
   async save(state: CampaignState, counts: Record<DeviceStatus, number>): Promise<void> {
     const d = state.definition;
     if (!d) return;
     await this.pool.query(
       `INSERT INTO fuota_campaigns AS c (campaign_id, name, status, artifact_id, artifact_version, created_by,
-         wave, waves, pause_reason, counts, version, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+         wave, waves, pause_reason, counts, version, view, mode, definition, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
        ON CONFLICT (campaign_id) DO UPDATE SET status = EXCLUDED.status, wave = EXCLUDED.wave,
          waves = EXCLUDED.waves, pause_reason = EXCLUDED.pause_reason, counts = EXCLUDED.counts,
-         version = EXCLUDED.version, updated_at = now()
-       WHERE c.version < EXCLUDED.version`,
+         version = EXCLUDED.version, view = EXCLUDED.view, mode = EXCLUDED.mode,
+         definition = coalesce(c.definition, EXCLUDED.definition), updated_at = now()
+       WHERE c.version < EXCLUDED.version OR c.view IS NULL`,
       [
         d.campaignId,
         d.name,
@@ -74,8 +84,33 @@ export class CampaignTable {
         state.pauseReason,
         JSON.stringify(counts),
         state.version,
+        JSON.stringify({ ...viewOf(state), definition: undefined }),
+        d.mode,
+        // Sent once per process and campaign: the row keeps the first one it got.
+        this.definitionsWritten.has(d.campaignId) ? null : JSON.stringify(d),
       ],
     );
+    this.definitionsWritten.add(d.campaignId);
+  }
+
+  /** The campaign's view as last saved, or undefined when there is no row or it predates views. */
+  async view(campaignId: string): Promise<CampaignView | undefined> {
+    const { rows } = await this.pool.query<{
+      view: CampaignView | null;
+      definition: CampaignDefinition | null;
+    }>('SELECT view, definition FROM fuota_campaigns WHERE campaign_id = $1', [campaignId]);
+    const row = rows[0];
+    return row?.view && row.definition ? { ...row.view, definition: row.definition } : undefined;
+  }
+
+  /** Active continuous campaigns (rows written before `mode` existed are included, to be checked). */
+  async activeContinuous(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ campaign_id: string }>(
+      `SELECT campaign_id FROM fuota_campaigns
+        WHERE status IN ('approved', 'running', 'paused') AND (mode IS NULL OR mode = 'continuous')
+        ORDER BY campaign_id`,
+    );
+    return rows.map((r) => r.campaign_id);
   }
 
   async active(): Promise<string[]> {
